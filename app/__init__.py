@@ -1,0 +1,144 @@
+"""The application factory. Wiring only: configuration, extensions, blueprints, hooks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFError
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_IDP_CLIENTS = {"dev-staff": "staff", "dev-public": "public"}
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    name = config_name or os.environ.get("RESOLVE_ENV", "development")
+    cfg = settings.load(name)
+    cfg.update(overrides or {})
+    if cfg["DEV_IDP_ENABLED"]:
+        cfg["OIDC_PROVIDERS"] = _dev_idp_providers(cfg) + list(cfg["OIDC_PROVIDERS"])
+
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"),
+                instance_path=cfg["INSTANCE_PATH"])
+    app.config.update(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
+    ])
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    if cfg["DEV_IDP_ENABLED"]:
+        _mount_dev_idp(app)
+    if cfg["RUN_SCHEDULER_IN_WEB"]:
+        from app.jobs import scheduler
+
+        scheduler.start_in_background(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _dev_idp_providers(cfg) -> list[settings.OIDCProvider]:
+    return [settings.OIDCProvider(
+        name=name, label=f"Development sign-in ({kind})", issuer=cfg["DEV_IDP_ISSUER"],
+        client_id=f"resolve-{kind}", client_secret=f"dev-{kind}-secret", kind=kind,
+    ) for name, kind in DEV_IDP_CLIENTS.items()]
+
+
+def _init_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from app.auth import providers
+    from app.auth.models import User
+    from app.auth.sessions import ServerSessionInterface
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+    app.session_interface = ServerSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side and rotated at sign-in
+
+    @login_manager.user_loader
+    def load_user(public_id: str):
+        import uuid
+
+        from flask import session
+        from sqlalchemy import select
+
+        try:
+            key = uuid.UUID(public_id)
+        except ValueError:
+            return None
+        user = db.session.scalar(select(User).where(User.public_id == key, User.active))
+        # The session row must belong to this user: a session can never be re-pointed at someone else.
+        if user is None or getattr(session, "user_pk", None) != user.id:
+            return None
+        return user
+
+    providers.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import cli
+    from app.auth.routes import bp as auth_bp
+    from app.cases.routes import bp as cases_bp
+    from app.web.routes import bp as web_bp
+
+    for bp in (web_bp, auth_bp, cases_bp):
+        app.register_blueprint(bp)
+    cli.register(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    from flask_login import current_user
+    from flask_wtf.csrf import generate_csrf
+
+    from app import access
+    from app.organisations.models import Role
+    from app.web import errors, filters, htmx, security
+
+    filters.register(app)
+    app.after_request(htmx.add_vary)
+    app.after_request(security.set_headers)
+    app.register_error_handler(CSRFError, errors.handle_http)
+    app.register_error_handler(HTTPException, errors.handle_http)
+    app.register_error_handler(Exception, errors.handle_unexpected)
+
+    @app.context_processor
+    def template_globals():
+        return {"csp_nonce": security.nonce, "csrf_token": generate_csrf, "access": access, "Role": Role,
+                "current_user": current_user, "service_name": app.config["SERVICE_NAME"]}
+
+
+def _mount_dev_idp(app: Flask) -> None:
+    from app.auth.devidp import Client, create_dev_idp
+
+    if app.config["ENV_NAME"] == "production":  # settings already refuse this; never mount it regardless
+        raise settings.ConfigError("the development identity provider cannot run in production")
+    issuer = app.config["DEV_IDP_ISSUER"]
+    origin = issuer.rsplit("/dev-idp", 1)[0]
+    clients = [Client(client_id=p.client_id, client_secret=p.client_secret, kind=p.kind,
+                      redirect_uri=f"{origin}/auth/callback/{p.name}")
+               for p in app.config["OIDC_PROVIDERS"] if p.name in DEV_IDP_CLIENTS]
+    idp = create_dev_idp(issuer, clients, Path(app.instance_path) / "dev-idp-key.json",
+                         str(ROOT / "templates"), "/static")
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/dev-idp": idp})

@@ -1,0 +1,73 @@
+"""Sign-in identities and server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.extensions import db
+from app.organisations.models import Membership, Role
+
+
+class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
+    """One sign-in identity, keyed by the issuer and the subject the issuer gave it."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # "staff" or "public": which kind of provider signs them in
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_sign_in_at: Mapped[datetime | None]
+    # Members of the public are linked to their own person record (and the role they hold in it).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    public_role: Mapped[Role | None] = mapped_column(str_enum(Role, "public_role"))
+
+    memberships: Mapped[list[Membership]] = relationship(
+        primaryjoin="and_(User.id == Membership.user_id, Membership.active)", viewonly=True, lazy="selectin",
+        order_by="Membership.id",
+    )
+
+    def get_id(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @cached_property
+    def membership(self) -> Membership | None:
+        """The membership this user works under (staff hold one active membership each)."""
+        return self.memberships[0] if self.memberships else None
+
+    @property
+    def role(self) -> Role | None:
+        if self.kind == "public":
+            return self.public_role if self.person_id else None
+        return self.membership.role if self.membership else None
+
+    @property
+    def organisation(self):
+        return self.membership.organisation if self.membership else None
+
+
+class UserSession(db.Model):
+    """A server-side session. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,104 @@
+"""Sign-in and sign-out through OpenID Connect providers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from joserfc.errors import JoseError
+from requests import RequestException
+
+from app.auth import providers, services
+from app.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/sign-in")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    configured = current_app.config["OIDC_PROVIDERS"]
+    return render_template("auth/sign_in.html", staff=[p for p in configured if p.kind == "staff"],
+                           public=[p for p in configured if p.kind == "public"])
+
+
+@bp.get("/sign-in/<name>")
+def start(name: str):
+    provider, client = providers.get(name) or abort(404)
+    try:
+        return client.authorize_redirect(url_for("auth.callback", name=name, _external=True),
+                                         **provider.auth_params)
+    except RequestException:
+        return _unavailable(provider)
+
+
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, MismatchingStateError):
+        return "state_mismatch"
+    if isinstance(exc, OAuthError):
+        return f"provider_error:{exc.error or 'unknown'}"[:60]
+    name = type(exc).__name__
+    claim = getattr(exc, "claim_name", None) or getattr(exc, "claim", None)
+    return f"{name}:{claim}" if claim else name
+
+
+@bp.get("/auth/callback/<name>")
+def callback(name: str):
+    provider, client = providers.get(name) or abort(404)
+    try:
+        token = client.authorize_access_token()
+        claims = token.get("userinfo")
+        if not claims:
+            raise OAuthError(error="no_id_token")
+    except RequestException:
+        return _unavailable(provider)
+    except (OAuthError, JoseError, ValueError) as exc:
+        services.sign_in_failed(provider.name, _failure_reason(exc))
+        db.session.commit()
+        return render_template("auth/failed.html"), 400
+    try:
+        user = services.sign_in(provider, dict(claims))
+    except services.SignInRefused:
+        db.session.commit()
+        return render_template("auth/no_access.html"), 403
+    session.clear()
+    session.rotate(user.id)
+    login_user(user)
+    session["provider"], session["id_token"] = name, token["id_token"]
+    db.session.commit()
+    return redirect(url_for("web.home"), 303)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    provider_name, id_token = session.get("provider"), session.get("id_token")
+    services.sign_out(current_user)
+    db.session.commit()
+    logout_user()
+    session.end()
+    done = url_for("auth.signed_out", _external=True)
+    found = providers.get(provider_name) if provider_name else None
+    if found:
+        client = found[1]
+        try:
+            end_session = client.load_server_metadata().get("end_session_endpoint")
+        except RequestException:
+            end_session = None
+        if end_session:
+            query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": done,
+                               "client_id": client.client_id})
+            return redirect(f"{end_session}?{query}", 303)
+    return redirect(done, 303)
+
+
+@bp.get("/signed-out")
+def signed_out():
+    return render_template("auth/signed_out.html")
+
+
+def _unavailable(provider):
+    return render_template("errors/503.html", provider=provider), 503

@@ -1,0 +1,44 @@
+"""Deciding who someone is at sign-in. Identity is settled here, once, from a validated ID token."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import clock
+from app.audit import services as audit
+from app.auth.models import User
+from app.extensions import db
+
+
+class SignInRefused(Exception):
+    """The identity is genuine but has no place in Resolve (no membership, or not linked to a case)."""
+
+
+def sign_in(provider, claims: dict) -> User:
+    """Find or create the user for (issuer, subject) and check they may use the portal. Flushes; no commit."""
+    issuer, subject = claims["iss"], claims["sub"]
+    user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
+    if user is None:
+        user = User(issuer=issuer, subject=subject, kind=provider.kind,
+                    display_name=claims.get("name") or "Signed-in user", email=claims.get("email"))
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.create", actor=user, obj=user, detail={"provider": provider.name})
+    elif claims.get("name"):
+        user.display_name = claims["name"]
+    if user.kind != provider.kind or not user.active or user.role is None:
+        audit.record("auth.sign_in_refused", actor=user, obj=user,
+                     detail={"provider": provider.name, "reason": "no_access"})
+        raise SignInRefused
+    user.last_sign_in_at = clock.now()
+    audit.record("auth.sign_in", actor=user, obj=user, detail={"provider": provider.name})
+    return user
+
+
+def sign_in_failed(provider_name: str, reason: str) -> None:
+    """A security event: the sign-in could not be trusted. Only the reason code is kept, never a token."""
+    audit.record("auth.sign_in_failed", purpose="security", detail={"provider": provider_name, "reason": reason})
+
+
+def sign_out(user) -> None:
+    audit.record("auth.sign_out", actor=user, obj=user)

@@ -1,0 +1,32 @@
+"""Template filters and globals: dates shown in UK time, in words people use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app.clock import LONDON
+from app.organisations.models import Role
+
+
+def london_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def long_date(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def nav_home_label(role: Role | None) -> str:
+    return {
+        Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.OFFENDER: "Your caution",
+        Role.VICTIM: "Your case", Role.SCRUTINY: "Scrutiny",
+    }.get(role, "Cases")
+
+
+def register(app) -> None:
+    app.add_template_filter(london_datetime)
+    app.add_template_filter(long_date)
+    app.add_template_global(nav_home_label)

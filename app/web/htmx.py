@@ -1,0 +1,32 @@
+"""The in-house htmx 4 helper: one URL, one template; partial requests get just the named block.
+
+`render(template, block, **ctx)` renders the page, or only `block` when htmx asks for a partial swap.
+Every response says `Vary: HX-Request` so caches never mix the two.
+"""
+
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def is_partial() -> bool:
+    """htmx 4 sends HX-Request-Type: partial for swaps that target part of the page (not boosted navigation)."""
+    return is_htmx() and request.headers.get("HX-Request-Type") == "partial"
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    if block and is_partial():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+def add_vary(response):
+    response.vary.add("HX-Request")
+    return response

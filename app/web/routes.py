@@ -1,0 +1,61 @@
+"""Pages that belong to no one domain: home, health check, accessibility statement, privacy notice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import access
+from app.cases import queries as case_queries
+from app.cases.models import Case
+from app.extensions import db
+from app.organisations.models import Role
+from app.web.htmx import render
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    role = current_user.role
+    page = request.args.get("page", 1, type=int) or 1
+    if role in (Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR):
+        query = access.visible_cases(current_user)
+        if role is Role.OFFICER:
+            query = query.where(Case.officer_id == current_user.id)
+        cases, total = case_queries.page_of_cases(query, page)
+        return render("home/police.html", "results", cases=cases, total=total, page=page,
+                      page_size=case_queries.PAGE_SIZE)
+    if role in (Role.OFFENDER, Role.VICTIM):
+        cases = db.session.scalars(access.own_cases(current_user)).all()
+        timelines = {c.id: db.session.scalars(access.visible_timeline(current_user, c)).all() for c in cases}
+        template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
+        return render(template, cases=cases, timelines=timelines)
+    if role in (Role.PROVIDER_MANAGER, Role.CASEWORKER):
+        return render("home/provider.html")
+    return render("home/scrutiny.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render("pages/accessibility.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render("pages/privacy.html")

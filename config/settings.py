@@ -1,0 +1,170 @@
+"""Settings classes, read from the environment once at start-up.
+
+`load(name)` returns a plain dict for `app.config`. Production refuses to start (ConfigError with a one-line
+reason) when something it cannot run safely without is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_KINDS = ("staff", "public")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class OIDCProvider:
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    kind: str
+    client_secret: str | None = None
+    private_key_file: str | None = None
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    auth_params: dict = field(default_factory=dict)
+
+    @property
+    def token_auth_method(self) -> str:
+        return "private_key_jwt" if self.private_key_file else "client_secret_basic"
+
+
+def _provider(raw: dict, where: str) -> OIDCProvider:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: each OIDC provider must be an object")
+    for key in ("name", "label", "issuer", "client_id", "kind"):
+        if not raw.get(key):
+            raise ConfigError(f"{where}: OIDC provider is missing '{key}'")
+    name = raw["name"]
+    if raw["kind"] not in PROVIDER_KINDS:
+        raise ConfigError(f"{where}: OIDC provider '{name}' kind must be one of {', '.join(PROVIDER_KINDS)}")
+    if bool(raw.get("client_secret")) == bool(raw.get("private_key_file")):
+        raise ConfigError(f"{where}: OIDC provider '{name}' needs exactly one of client_secret or private_key_file")
+    if raw.get("private_key_file") and not Path(raw["private_key_file"]).is_file():
+        raise ConfigError(f"{where}: OIDC provider '{name}' private_key_file does not exist")
+    scopes = raw.get("scopes") or ["openid", "profile", "email"]
+    if "openid" not in scopes:
+        raise ConfigError(f"{where}: OIDC provider '{name}' scopes must include 'openid'")
+    known = {"name", "label", "issuer", "client_id", "kind", "client_secret", "private_key_file", "scopes",
+             "auth_params"}
+    if unknown := set(raw) - known:
+        raise ConfigError(f"{where}: OIDC provider '{name}' has unknown setting(s) {', '.join(sorted(unknown))}")
+    return OIDCProvider(
+        name=name, label=raw["label"], issuer=raw["issuer"].rstrip("/"), client_id=raw["client_id"],
+        kind=raw["kind"], client_secret=raw.get("client_secret"), private_key_file=raw.get("private_key_file"),
+        scopes=tuple(scopes), auth_params=dict(raw.get("auth_params") or {}),
+    )
+
+
+def providers_from_env(env: dict) -> list[OIDCProvider]:
+    """Providers from the file named by OIDC_PROVIDERS_FILE (JSON or YAML) and/or JSON in OIDC_PROVIDERS."""
+    found: list[OIDCProvider] = []
+    if path := env.get("OIDC_PROVIDERS_FILE"):
+        try:
+            raw = yaml.safe_load(Path(path).read_text())
+        except OSError as exc:
+            raise ConfigError(f"OIDC_PROVIDERS_FILE cannot be read: {exc.strerror}") from None
+        except yaml.YAMLError:
+            raise ConfigError("OIDC_PROVIDERS_FILE is not valid JSON or YAML") from None
+        if not isinstance(raw, list):
+            raise ConfigError("OIDC_PROVIDERS_FILE must hold a list of providers")
+        found += [_provider(item, "OIDC_PROVIDERS_FILE") for item in raw]
+    if text := env.get("OIDC_PROVIDERS"):
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConfigError("OIDC_PROVIDERS is not valid JSON") from None
+        if not isinstance(raw, list):
+            raise ConfigError("OIDC_PROVIDERS must be a JSON list of providers")
+        found += [_provider(item, "OIDC_PROVIDERS") for item in raw]
+    names = [p.name for p in found]
+    if len(names) != len(set(names)):
+        raise ConfigError("OIDC provider names must be unique")
+    return found
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(url: str) -> str:
+    # Accept the usual postgres:// spellings and use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(name: str, env: dict | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    if name not in ("development", "test", "production"):
+        raise ConfigError(f"unknown configuration '{name}' (use development, test or production)")
+    instance = Path(env.get("RESOLVE_INSTANCE", ROOT / "instance"))
+    port = env.get("PORT", "5000")
+    cfg: dict = {
+        "ENV_NAME": name,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL", "")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "OIDC_PROVIDERS": providers_from_env(env),
+        "DEV_IDP_ENABLED": False,
+        "SESSION_COOKIE_NAME": "resolve_session",
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "OIDC_HTTP_TIMEOUT": float(env.get("OIDC_HTTP_TIMEOUT", "4")),
+        "HSTS": True,
+        "RUN_SCHEDULER_IN_WEB": False,
+        "SERVICE_NAME": "Resolve",
+        "TIMEZONE": "Europe/London",
+        "PREFERRED_URL_SCHEME": "https",
+    }
+    if name in ("development", "test"):
+        cfg |= {
+            "SECRET_KEY": cfg["SECRET_KEY"] or f"{name}-only-not-secret",
+            "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'resolve.db'}",
+            "DEV_IDP_ENABLED": True,
+            "DEV_IDP_ISSUER": env.get("DEV_IDP_ISSUER", f"http://127.0.0.1:{port}/dev-idp"),
+            "SESSION_COOKIE_SECURE": False,
+            "HSTS": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "RUN_SCHEDULER_IN_WEB": _truthy(env.get("RUN_SCHEDULER_IN_WEB")),
+        }
+    if name == "test":
+        cfg |= {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(env.get("TEST_DATABASE_URL", ""))
+            or f"sqlite:///{instance / 'test.db'}",
+            "OIDC_HTTP_TIMEOUT": 2.0,
+        }
+    if name == "production":
+        _refuse_unsafe_production(cfg, env)
+    return cfg
+
+
+def _refuse_unsafe_production(cfg: dict, env: dict) -> None:
+    if not cfg["SECRET_KEY"] or len(cfg["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
+    if not cfg["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError("DATABASE_URL must be set in production")
+    if not cfg["OIDC_PROVIDERS"]:
+        raise ConfigError("at least one OIDC provider must be configured (OIDC_PROVIDERS or OIDC_PROVIDERS_FILE)")
+    if _truthy(env.get("DEV_IDP_ENABLED")):
+        raise ConfigError("the development identity provider cannot be enabled in production")
+    for provider in cfg["OIDC_PROVIDERS"]:
+        if not provider.issuer.startswith("https://"):
+            raise ConfigError(f"OIDC provider '{provider.name}' issuer must use https in production")

@@ -1,0 +1,11 @@
+"""The WSGI entry point for gunicorn and the flask command."""
+
+import sys
+
+from app import create_app
+from config.settings import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    sys.exit(f"Resolve cannot start: {exc}")
