@@ -24,7 +24,10 @@ def seed_demo():
         raise click.ClickException("demo data is never loaded in production")
     demo.seed(current_app.config["DEV_IDP_ISSUER"])
     db.session.commit()
-    click.echo("Demo data ready.")
+    click.echo("Demo data ready. Sign in with the development identity provider as any of these personas:")
+    for p in demo.PERSONAS:
+        where = ", ".join(filter(None, [p.org, p.team]))
+        click.echo(f"  {p.name:<16} {p.role.label:<22} {where}")
 
 
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")

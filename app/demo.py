@@ -97,7 +97,8 @@ def seed(issuer: str) -> dict[str, User]:
                         team_id=teams[p.team].id if p.team else None)
         users[p.key] = user
 
-    if db.session.scalar(select(Case.id).limit(1)) is None:
+    # Cases belong to this issuer's personas (a different port means a different issuer, so new users).
+    if db.session.scalar(select(Case.id).where(Case.officer_id == users["officer-north"].id).limit(1)) is None:
         _seed_cases(teams, users, people)
     db.session.flush()
     return users

@@ -1,0 +1,140 @@
+"""Test fixtures.
+
+One app per test session, served over real HTTP on a free port by a threaded Werkzeug server: the development
+identity provider is mounted in it, so every sign-in in the suite is a real OIDC round trip (the portal's
+back-channel calls to the token and JWKS endpoints go over that socket). The database is migrated once with
+Alembic and emptied after each test. TEST_DATABASE_URL selects PostgreSQL; otherwise SQLite under instance/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app, demo
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_url():
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+@pytest.fixture(scope="session")
+def app(live_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["RESOLVE_INSTANCE"] = str(instance)
+    # SERVER_NAME makes the test client talk to the same host as the live server, so redirect URIs match.
+    app = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1]})
+    # The dev IdP reads DEV_IDP_ISSUER at creation, so the app is created with the live URL above.
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.engine.dispose()
+            Path(db.engine.url.database).unlink(missing_ok=True)
+        upgrade(directory=str(ROOT / "migrations"))
+    server = make_server("127.0.0.1", int(live_url.rsplit(":", 1)[1]), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+
+
+def _empty_database():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.execute(text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(request):
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            db.session.remove()
+            _empty_database()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def demo_data(app):
+    """The demo organisations, personas (users) and cases, for the development identity provider's issuer."""
+    with app.app_context():
+        users = demo.seed(app.config["DEV_IDP_ISSUER"])
+        db.session.commit()
+        ids = {key: user.id for key, user in users.items()}
+        db.session.remove()
+    return ids
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def sign_in(client, persona: str, provider: str | None = None):
+    """Sign in through the development identity provider, as a person would: start, choose, callback.
+
+    The test client drives the browser's side; the portal's back-channel calls reach the provider over HTTP.
+    Returns the final response (the home page on success).
+    """
+    kind = demo.PERSONAS_BY_KEY[persona].kind
+    provider = provider or f"dev-{kind}"
+    start = client.get(f"/sign-in/{provider}")
+    assert start.status_code == 302, start.status_code
+    authorize = start.headers["Location"]
+    path = authorize.split("/dev-idp", 1)[1]
+    chosen = client.post(f"/dev-idp{path}", data={"persona": persona})
+    assert chosen.status_code == 302, re.findall(r"<p class=\"govuk-body\">(.*?)</p>", chosen.get_data(as_text=True))
+    callback = chosen.headers["Location"].split("127.0.0.1", 1)[1].split("/", 1)[1]
+    return client.get(f"/{callback}", follow_redirects=True)
+
+
+@pytest.fixture
+def login_as(app, demo_data):
+    """login_as("officer-north") -> a test client signed in as that persona."""
+
+    def _login(persona: str):
+        c = app.test_client()
+        response = sign_in(c, persona)
+        assert response.status_code == 200, response.status_code
+        return c
+
+    return _login
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
