@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import access
+from app.audit import services as audit
 from app.cases import queries as case_queries
 from app.cases.models import Case
 from app.extensions import db
@@ -33,6 +34,9 @@ def home():
     if role in (Role.OFFENDER, Role.VICTIM):
         cases = db.session.scalars(access.own_cases(current_user)).all()
         timelines = {c.id: db.session.scalars(access.visible_timeline(current_user, c)).all() for c in cases}
+        for case in cases:
+            audit.record("case.view", actor=current_user, obj=case, purpose=f"own record ({role.value})")
+        db.session.commit()
         template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
         return render(template, cases=cases, timelines=timelines)
     if role in (Role.PROVIDER_MANAGER, Role.CASEWORKER):
