@@ -25,8 +25,9 @@ def seed_demo():
     demo.seed(current_app.config["DEV_IDP_ISSUER"])
     db.session.commit()
     click.echo("Demo data ready. Sign in with the development identity provider as any of these personas:")
+    org_names = {code: name for _, code, name, _ in demo.ORGANISATIONS}
     for p in demo.PERSONAS:
-        where = ", ".join(filter(None, [p.org, p.team]))
+        where = ", ".join(filter(None, [org_names.get(p.org), p.team])) or "public sign-in"
         click.echo(f"  {p.name:<16} {p.role.label:<22} {where}")
 
 

@@ -56,6 +56,10 @@ def app(live_url, tmp_path_factory):
     thread.start()
     yield app
     server.shutdown()
+    server.server_close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections (psycopg warns about unclosed ones)
 
 
 def _empty_database():
