@@ -117,7 +117,7 @@ def _register_hooks(app: Flask) -> None:
     from app.web import errors, filters, htmx, security
 
     filters.register(app)
-    app.after_request(htmx.add_vary)
+    app.after_request(htmx.after_request)
     app.after_request(security.set_headers)
     app.register_error_handler(CSRFError, errors.handle_http)
     app.register_error_handler(HTTPException, errors.handle_http)

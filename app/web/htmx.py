@@ -6,6 +6,8 @@ Every response says `Vary: HX-Request` so caches never mix the two.
 
 from __future__ import annotations
 
+import re
+
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -27,6 +29,14 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return make_response(body, status)
 
 
-def add_vary(response):
+# The page template's inline "js-enabled" script. htmx re-creates scripts in swapped content, and this one would
+# carry the new response's nonce, which the page's CSP (fixed at first load) refuses. The body keeps its classes
+# across boosted swaps, so htmx responses leave the script out.
+_JS_ENABLED = re.compile(rb"<script(?: nonce=\"[^\"]*\")?>document\.body\.className \+= ' js-enabled'.*?</script>")
+
+
+def after_request(response):
     response.vary.add("HX-Request")
+    if is_htmx() and response.mimetype == "text/html" and not response.direct_passthrough:
+        response.set_data(_JS_ENABLED.sub(b"", response.get_data()))
     return response

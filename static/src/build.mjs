@@ -23,6 +23,7 @@ writeFileSync(out("css/app.css"), css.css);
 cpSync(nm("govuk-frontend/dist/govuk/govuk-frontend.min.js"), out("js/govuk-frontend.min.js"));
 cpSync(nm("htmx.org/dist/htmx.min.js"), out("js/htmx.min.js"));
 cpSync(join(root, "static/src/app.mjs"), out("js/app.mjs"));
+cpSync(join(root, "static/src/favicon.svg"), out("favicon.svg"));
 cpSync(nm("govuk-frontend/dist/govuk/assets"), out("assets"), { recursive: true });
 cpSync(nm("@ministryofjustice/frontend/moj/assets"), out("assets"), { recursive: true });
 console.log("Built static/css/app.css, static/js and static/assets.");
