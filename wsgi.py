@@ -3,9 +3,10 @@
 import sys
 
 from app import create_app
+from app.cases.rules import RulePackError
 from config.settings import ConfigError
 
 try:
     app = create_app()
-except ConfigError as exc:
+except (ConfigError, RulePackError) as exc:
     sys.exit(f"Resolve cannot start: {exc}")

@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import providers
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
+    from app.cases import rules
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -95,6 +96,8 @@ def _init_extensions(app: Flask) -> None:
         return user
 
     providers.init_app(app)
+    # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
+    app.extensions["rule_packs"] = rules.load_all()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(rules_cli)
 
 
 @click.command("seed-demo")
@@ -66,3 +67,21 @@ def jobs_run_once(name):
         raise click.ClickException(f"no job called '{name}'; jobs: {', '.join(scheduler.JOBS)}")
     count = scheduler.run_once(current_app._get_current_object(), name)
     click.echo(f"{name}: {count} row(s)")
+
+
+rules_cli = AppGroup("rules", help="The legal rule packs in config/rules/.")
+
+
+@rules_cli.command("check")
+def rules_check():
+    """Validate every rule pack; name the file, field and problem of the first malformed one."""
+    from app.cases.rules import RulePackError, load_all
+
+    try:
+        packs = load_all()
+    except RulePackError as exc:
+        raise click.ClickException(str(exc)) from None
+    for pack in packs.values():
+        until = pack.effective_to or "no end date"
+        click.echo(f"{pack.path.name}: {pack.title}, version {pack.version}, "
+                   f"effective {pack.effective_from} to {until}: OK")

@@ -1,0 +1,95 @@
+"""Rule packs: the shipped packs load, and a malformed pack is refused naming file, field and problem."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.cases.rules import RULES_DIR, RulePackError, load_all, load_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_packs_hold_the_domain_figures():
+    packs = load_all()
+    current, statutory = packs["current_practice"], packs["pcsc_2022"]
+    assert (current.deadline.normal_weeks, current.deadline.exceptional_weeks) == (16, 20)
+    assert current.minimum_age == 18
+    conditional = current.disposal("adult_conditional_caution")
+    assert conditional.financial_penalty_caps == {"summary": 50, "either_way": 100, "indictable_only": 150}
+    assert statutory.commencement is not None
+    assert statutory.disposal("diversionary_caution").hour_caps["unpaid_work"] == 20
+    community = statutory.disposal("community_caution")
+    assert community.hour_caps["unpaid_work"] == 10
+    assert community.hour_caps["attendance_reparative"] == 10
+    assert community.hour_caps["attendance_rehabilitative"] is None
+    assert "foreign_offender" not in community.condition_types
+    assert "bladed_article" in community.excluded_offence_groups
+    assert community.indictable_only == "barred"
+
+
+def _broken_copy(tmp_path, mutate) -> Path:
+    target = tmp_path / "current_practice.yaml"
+    data = yaml.safe_load((RULES_DIR / "current_practice.yaml").read_text())
+    mutate(data)
+    target.write_text(yaml.safe_dump(data))
+    return target
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["deadline"].pop("normal_weeks"), "current_practice.yaml: deadline.normal_weeks: is missing"),
+    (lambda d: d["deadline"].update(normal_weeks="sixteen"), "deadline.normal_weeks: must be a whole number"),
+    (lambda d: d["deadline"].update(exceptional_weeks=12), "deadline.exceptional_weeks: must not be shorter"),
+    (lambda d: d.update(minimum_age=17), "minimum_age: must be at least 18"),
+    (lambda d: d.update(id="other"), "id: must match the file name"),
+    (lambda d: d.update(effective_from="soon"), "effective_from: must be a date"),
+    (lambda d: d.update(effective_to=d["effective_from"]), "effective_to: must be after effective_from"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].update(unpaid_work=-1),
+     "disposal_types.adult_conditional_caution.hour_caps.unpaid_work: must be a positive number"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["condition_types"].append("curfew"),
+     "disposal_types.adult_conditional_caution.condition_types: unknown condition type 'curfew'"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["financial_penalty_caps"].pop("summary"),
+     "disposal_types.adult_conditional_caution.financial_penalty_caps.summary: is missing"),
+    (lambda d: d["disposal_types"]["community_resolution"].update(indictable_only="maybe"),
+     "disposal_types.community_resolution.indictable_only: must be one of"),
+    (lambda d: d.update(approval_required=["coffee"]), "approval_required: unknown decision 'coffee'"),
+    (lambda d: d.update(disposal_types={}), "disposal_types: must list at least one disposal type"),
+])
+def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
+    with pytest.raises(RulePackError) as caught:
+        load_pack(_broken_copy(tmp_path, mutate))
+    assert message in str(caught.value)
+
+
+def test_invalid_yaml_and_empty_folder_are_refused(tmp_path):
+    bad = tmp_path / "current_practice.yaml"
+    bad.write_text("id: [unclosed\n")
+    with pytest.raises(RulePackError, match="current_practice.yaml: not valid YAML"):
+        load_pack(bad)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(RulePackError, match="no rule packs found"):
+        load_all(empty)
+
+
+def test_rules_check_command_reports_each_pack(app):
+    result = app.test_cli_runner().invoke(args=["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "current_practice.yaml" in result.output
+    assert "pcsc_2022.yaml" in result.output
+
+
+def test_malformed_pack_stops_start_up_with_one_line(tmp_path):
+    """The real start-up path: a copy of the project whose pack is broken refuses to start."""
+    copy = tmp_path / "resolve"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "node_modules", ".git", "instance", "tests"))
+    pack = copy / "config" / "rules" / "pcsc_2022.yaml"
+    pack.write_text(pack.read_text().replace("normal_weeks: 16", "normal_weeks: -3"))
+    env = {"PATH": "/usr/bin:/bin", "RESOLVE_ENV": "development", "RESOLVE_INSTANCE": str(tmp_path / "inst")}
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=copy, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip() == "Resolve cannot start: pcsc_2022.yaml: deadline.normal_weeks: must be more than 0"
