@@ -112,7 +112,8 @@ def _disposal(reader: _Reader, key: str, raw) -> DisposalType:
     types = reader.get(raw, "condition_types", list, where=where)
     for t in types:
         if t not in CONDITION_TYPES:
-            reader.fail(f"{where}condition_types", f"unknown condition type {t!r} (known: {', '.join(CONDITION_TYPES)})")
+            known = ", ".join(CONDITION_TYPES)
+            reader.fail(f"{where}condition_types", f"unknown condition type {t!r} (known: {known})")
     caps_raw = reader.get(raw, "hour_caps", dict, where=where)
     for k in caps_raw:
         if k not in HOUR_CAP_KEYS:

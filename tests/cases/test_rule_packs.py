@@ -67,7 +67,7 @@ def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
 def test_invalid_yaml_and_empty_folder_are_refused(tmp_path):
     bad = tmp_path / "current_practice.yaml"
     bad.write_text("id: [unclosed\n")
-    with pytest.raises(RulePackError, match="current_practice.yaml: not valid YAML"):
+    with pytest.raises(RulePackError, match=r"current_practice\.yaml: not valid YAML"):
         load_pack(bad)
     empty = tmp_path / "empty"
     empty.mkdir()
