@@ -14,15 +14,18 @@ def register(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rules_cli)
+    app.cli.add_command(offences_cli)
 
 
 @click.command("seed-demo")
 def seed_demo():
     """Load the demo organisations, personas and cases (idempotent)."""
     from app import demo
+    from app.cases.services import sync_offence_catalogue
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo data is never loaded in production")
+    sync_offence_catalogue()
     demo.seed(current_app.config["DEV_IDP_ISSUER"])
     db.session.commit()
     click.echo("Demo data ready. Sign in with the development identity provider as any of these personas:")
@@ -85,3 +88,16 @@ def rules_check():
         until = pack.effective_to or "no end date"
         click.echo(f"{pack.path.name}: {pack.title}, version {pack.version}, "
                    f"effective {pack.effective_from} to {until}: OK")
+
+
+offences_cli = AppGroup("offences", help="The offence catalogue (config/offences.yaml).")
+
+
+@offences_cli.command("sync")
+def offences_sync():
+    """Add, update and retire offences to match config/offences.yaml (safe to repeat; run on every deploy)."""
+    from app.cases.services import sync_offence_catalogue
+
+    counts = sync_offence_catalogue()
+    db.session.commit()
+    click.echo("Offence catalogue: {added} added, {updated} updated, {retired} retired.".format(**counts))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -47,13 +49,20 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     offender_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     offence_summary: Mapped[str | None] = mapped_column(String(300))
+    issued_on: Mapped[date | None]
     deadline: Mapped[date | None]
+    deadline_extension_reason: Mapped[str | None] = mapped_column(String(2000))
+    # Pre-issue checklist (s.98-99): each item recorded as it is confirmed.
+    evidence_decided_by: Mapped[str | None] = mapped_column(String(16))  # officer or prosecutor
+    evidence_decision_maker: Mapped[str | None] = mapped_column(String(200))
 
     force: Mapped[Organisation] = relationship()
     team: Mapped[Team] = relationship()
     officer: Mapped[User] = relationship()
     offender: Mapped[Person] = relationship()
     victims: Mapped[list[CaseVictim]] = relationship(back_populates="case", order_by="CaseVictim.id")
+    offences: Mapped[list[CaseOffence]] = relationship(order_by="CaseOffence.id")
+    conditions: Mapped[list[Condition]] = relationship(order_by="Condition.id")
 
 
 class CaseVictim(db.Model):
@@ -64,6 +73,7 @@ class CaseVictim(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     enhanced_rights: Mapped[bool] = mapped_column(default=False)
     updates_opted_in: Mapped[bool] = mapped_column(default=False)
+    update_channel: Mapped[str | None] = mapped_column(String(16))  # portal, email, sms
 
     case: Mapped[Case] = relationship(back_populates="victims")
     person: Mapped[Person] = relationship()
@@ -97,3 +107,127 @@ class ReferenceCounter(db.Model):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class Offence(db.Model):
+    """The offence catalogue (config/offences.yaml), kept in the database so cases can refer to it."""
+
+    __tablename__ = "offences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    mode_of_trial: Mapped[str] = mapped_column(String(16))  # summary, either_way, indictable_only
+    exclusion_group: Mapped[str | None] = mapped_column(String(48))  # e.g. bladed_article (rule packs name groups)
+    legislation: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseOffence(db.Model):
+    __tablename__ = "case_offences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    offence_id: Mapped[int] = mapped_column(ForeignKey("offences.id"))
+    committed_on: Mapped[date]
+    location: Mapped[str] = mapped_column(String(300))
+
+    offence: Mapped[Offence] = relationship(lazy="joined")
+
+
+class Screening(TimestampMixin, db.Model):
+    """Eligibility screening: every answer as given, the result and the reasons in words."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    eligible: Mapped[bool | None]
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    needs_approval: Mapped[list] = mapped_column(JSON, default=list)  # approval kinds the pack requires
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class Approval(db.Model):
+    """A decision the rule pack says a supervisor must approve (e.g. exceptional circumstances)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_status_case", "status", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[ApprovalStatus] = mapped_column(str_enum(ApprovalStatus, "approval_status"),
+                                                   default=ApprovalStatus.PENDING)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(String(2000))
+
+
+class NeedsAssessment(TimestampMixin, db.Model):
+    __tablename__ = "needs_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    levels: Mapped[dict] = mapped_column(JSON, default=dict)  # domain -> none / low / medium / high
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VictimView(TimestampMixin, db.Model):
+    """The record of seeking one victim's views (s.100(3)-(5); Victims' Code right 6)."""
+
+    __tablename__ = "victim_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_victim_id: Mapped[int] = mapped_column(ForeignKey("case_victims.id"), unique=True)
+    attempts: Mapped[list] = mapped_column(JSON, default=list)  # [{"on": date, "method": ..., "outcome": ...}]
+    could_not_contact: Mapped[bool] = mapped_column(default=False)
+    views: Mapped[str | None] = mapped_column(String(4000))
+    remedy_requested: Mapped[str | None] = mapped_column(String(500))
+    taken_into_account: Mapped[str | None] = mapped_column(String(4000))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Condition(TimestampMixin, db.Model):
+    __tablename__ = "conditions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))  # a condition type the pack allows
+    subtype: Mapped[str | None] = mapped_column(String(32))  # restrictive: no_contact, not_enter, activity, conduct
+    purpose: Mapped[str | None] = mapped_column(String(16))  # rehabilitative or reparative
+    details: Mapped[str] = mapped_column(String(2000))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    amount_pounds: Mapped[int | None]
+    due_on: Mapped[date]
+    remedy_from_victim: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CautionDocument(db.Model):
+    """The exact text the person signed, with its hash. Written once; never changed."""
+
+    __tablename__ = "caution_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    generated_at: Mapped[datetime]
+    signed_at: Mapped[datetime]
+    signed_by_name: Mapped[str] = mapped_column(String(200))
+    witnessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

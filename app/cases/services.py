@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.audit import services as audit
-from app.cases.models import Case, CaseStatus, CaseVictim, ReferenceCounter, TimelineEvent
+from app.cases.models import Case, CaseStatus, CaseVictim, Offence, ReferenceCounter, TimelineEvent
+from app.cases.rules import MODES_OF_TRIAL
 from app.extensions import db
 
 
@@ -54,3 +58,34 @@ def add_victim(case: Case, person, *, by, enhanced_rights: bool = False) -> Case
     audit.record("case.victim_add", actor=by, obj=case)
     return link
 
+
+
+OFFENCES_FILE = Path(__file__).resolve().parent.parent.parent / "config" / "offences.yaml"
+
+
+def sync_offence_catalogue(path: Path = OFFENCES_FILE) -> dict[str, int]:
+    """Bring the offences table in line with the catalogue file: add, update, and retire (never delete, since
+    cases refer to them). Safe to run again. Returns counts of what changed."""
+    entries = yaml.safe_load(path.read_text())
+    seen, counts = set(), {"added": 0, "updated": 0, "retired": 0}
+    existing = {o.code: o for o in db.session.scalars(select(Offence))}
+    for entry in entries:
+        if entry.get("mode") not in MODES_OF_TRIAL:
+            raise ValueError(f"{path.name}: offence {entry.get('code')!r}: mode must be one of {MODES_OF_TRIAL}")
+        values = {"title": entry["title"], "category": entry["category"], "mode_of_trial": entry["mode"],
+                  "exclusion_group": entry.get("exclusion"), "legislation": entry.get("act"), "active": True}
+        seen.add(entry["code"])
+        offence = existing.get(entry["code"])
+        if offence is None:
+            db.session.add(Offence(code=entry["code"], **values))
+            counts["added"] += 1
+        elif any(getattr(offence, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(offence, k, v)
+            counts["updated"] += 1
+    for code, offence in existing.items():
+        if code not in seen and offence.active:
+            offence.active = False
+            counts["retired"] += 1
+    db.session.flush()
+    return counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import PublicIdMixin, TimestampMixin
@@ -23,6 +23,9 @@ class Person(PublicIdMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))  # post, email, sms, phone, portal
+    language: Mapped[str | None] = mapped_column(String(64))
+    interpreter_needed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    accessibility_needs: Mapped[str | None] = mapped_column(String(1000))
 
     special_category: Mapped[SpecialCategory | None] = relationship(back_populates="person", lazy="raise")
 
@@ -37,8 +40,8 @@ class SpecialCategory(db.Model):
     __tablename__ = "person_special_category"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
-    ethnicity_self_defined: Mapped[str | None] = mapped_column(String(64))  # ONS 2021 category code
-    ethnicity_officer_observed: Mapped[str | None] = mapped_column(String(8))
+    ethnicity_self_defined: Mapped[str | None] = mapped_column(String(64))  # ONS 2021 category code, as the person said
+    ethnicity_officer_observed: Mapped[str | None] = mapped_column(String(8))  # officer-observed (IC) code
     sex: Mapped[str | None] = mapped_column(String(16))
     health_notes: Mapped[str | None] = mapped_column(String(2000))
 
