@@ -29,9 +29,14 @@ def sign_in():
 def start(name: str):
     provider, client = providers.get(name) or abort(404)
     try:
+        # OIDC Discovery 4.3: the document must name the issuer we were configured with.
+        if client.load_server_metadata().get("issuer", "").rstrip("/") != provider.issuer:
+            services.sign_in_failed(provider.name, "discovery_issuer_mismatch")
+            db.session.commit()
+            return render_template("auth/failed.html"), 400
         return client.authorize_redirect(url_for("auth.callback", name=name, _external=True),
                                          **provider.auth_params)
-    except RequestException:
+    except (RequestException, ValueError):
         return _unavailable(provider)
 
 
@@ -45,11 +50,18 @@ def _failure_reason(exc: Exception) -> str:
     return f"{name}:{claim}" if claim else name
 
 
+def _id_token_checks(provider, client) -> dict:
+    # Authlib on its own checks `aud` only through `azp`, so a token for another client that names us in `azp`
+    # would pass. OIDC Core 3.1.3.7: reject the ID token unless `aud` contains our client_id.
+    return {"iss": {"essential": True, "values": [provider.issuer]},
+            "aud": {"essential": True, "value": client.client_id}}
+
+
 @bp.get("/auth/callback/<name>")
 def callback(name: str):
     provider, client = providers.get(name) or abort(404)
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=_id_token_checks(provider, client))
         claims = token.get("userinfo")
         if not claims:
             raise OAuthError(error="no_id_token")
