@@ -31,6 +31,22 @@ class CaseStatus(StrEnum):
         return self.value.replace("_", "-").capitalize()
 
 
+class InvalidTransition(Exception):
+    """An action that the case's status does not allow; the message says why in plain words."""
+
+
+# The one state machine for a case: status -> statuses it may move to.
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.DRAFT: frozenset({CaseStatus.SCREENING, CaseStatus.CLOSED}),
+    CaseStatus.SCREENING: frozenset({CaseStatus.DRAFT, CaseStatus.READY, CaseStatus.CLOSED}),
+    CaseStatus.READY: frozenset({CaseStatus.SCREENING, CaseStatus.ISSUED, CaseStatus.CLOSED}),
+    CaseStatus.ISSUED: frozenset({CaseStatus.COMPLETED, CaseStatus.NON_COMPLIANCE}),
+    CaseStatus.NON_COMPLIANCE: frozenset({CaseStatus.ISSUED, CaseStatus.CLOSED}),
+    CaseStatus.COMPLETED: frozenset(),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
 class Case(PublicIdMixin, TimestampMixin, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
@@ -55,6 +71,18 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     # Pre-issue checklist (s.98-99): each item recorded as it is confirmed.
     evidence_decided_by: Mapped[str | None] = mapped_column(String(16))  # officer or prosecutor
     evidence_decision_maker: Mapped[str | None] = mapped_column(String(200))
+
+    def move_to(self, status: CaseStatus) -> None:
+        """Change status along the state machine, or refuse with a message a person can act on."""
+        if status not in TRANSITIONS[self.status]:
+            raise InvalidTransition(f"This case is {self.status.label.lower()}, so it cannot be moved to "
+                                    f"{status.label.lower()}.")
+        self.status = status
+
+    @property
+    def editable(self) -> bool:
+        """Details, screening, needs, victims' views and conditions can change only before the caution is issued."""
+        return self.status in (CaseStatus.DRAFT, CaseStatus.SCREENING, CaseStatus.READY)
 
     force: Mapped[Organisation] = relationship()
     team: Mapped[Team] = relationship()
@@ -195,6 +223,7 @@ class VictimView(TimestampMixin, db.Model):
     could_not_contact: Mapped[bool] = mapped_column(default=False)
     views: Mapped[str | None] = mapped_column(String(4000))
     remedy_requested: Mapped[str | None] = mapped_column(String(500))
+    remedy_declined_reason: Mapped[str | None] = mapped_column(String(2000))
     taken_into_account: Mapped[str | None] = mapped_column(String(4000))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -133,6 +133,7 @@ def upgrade():
     sa.Column('could_not_contact', sa.Boolean(), nullable=False),
     sa.Column('views', sa.String(length=4000), nullable=True),
     sa.Column('remedy_requested', sa.String(length=500), nullable=True),
+    sa.Column('remedy_declined_reason', sa.String(length=2000), nullable=True),
     sa.Column('taken_into_account', sa.String(length=4000), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
