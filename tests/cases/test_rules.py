@@ -107,7 +107,8 @@ def test_repeat_caution_needs_exceptional_circumstances_and_approval():
 
 
 def test_no_offence_is_a_problem():
-    assert "At least one offence is needed." in screen(CURRENT, "adult_conditional_caution", facts(offences=())).problems
+    result = screen(CURRENT, "adult_conditional_caution", facts(offences=()))
+    assert "At least one offence is needed." in result.problems
 
 
 # --- deadlines ------------------------------------------------------------------------------------------------
