@@ -130,6 +130,8 @@ def load(name: str, env: dict | None = None) -> dict:
         "HSTS": True,
         "RUN_SCHEDULER_IN_WEB": False,
         "SERVICE_NAME": "Resolve",
+        # Caseload: issued cases whose deadline is this close (or passed) need attention. Operational, not law.
+        "CASELOAD_SOON_DAYS": int(env.get("CASELOAD_SOON_DAYS", "14")),
         "TIMEZONE": "Europe/London",
         "PREFERRED_URL_SCHEME": "https",
     }

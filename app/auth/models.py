@@ -33,7 +33,7 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
     public_role: Mapped[Role | None] = mapped_column(str_enum(Role, "public_role"))
 
     memberships: Mapped[list[Membership]] = relationship(
-        primaryjoin="and_(User.id == Membership.user_id, Membership.active)", viewonly=True, lazy="selectin",
+        primaryjoin="and_(User.id == Membership.user_id, Membership.active)", viewonly=True,
         order_by="Membership.id",
     )
 

@@ -2,22 +2,91 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from app.cases.models import Case
+from sqlalchemy import Select, exists, func, or_
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus
 from app.extensions import db
+from app.people.models import Person
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000  # a crafted ?page= must not overflow the database's OFFSET
+DUE_WITHIN_CHOICES = (7, 14, 28)
+SORTS = {
+    "updated": (Case.updated_at.desc(), Case.id.desc()),
+    "deadline": (Case.deadline.asc().nulls_last(), Case.id.asc()),
+    "reference": (Case.reference.desc(),),
+    "name": (Person.family_name.asc(), Person.given_name.asc(), Case.id.asc()),
+}
+SORT_LABELS = {"updated": "Recently changed", "deadline": "Deadline (soonest first)", "reference": "Reference",
+               "name": "Surname"}
 
 
-def page_of_cases(query: Select, page: int = 1) -> tuple[list[Case], int]:
-    """One page of cases with offender, officer and team loaded in the same query, and the total."""
-    page = min(max(page, 1), MAX_PAGE)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(
-        query.options(joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team))
-        .order_by(Case.updated_at.desc(), Case.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return list(rows), total
+@dataclass(frozen=True)
+class CaseloadFilters:
+    q: str = ""
+    status: str = ""
+    due_within: int | None = None
+    attention: bool = False
+    sort: str = "updated"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> CaseloadFilters:
+        """Read filters from a query string. Anything unrecognised falls back to its default, never an error."""
+        status = args.get("status", "")
+        due = args.get("due", type=int)
+        sort = args.get("sort", "updated")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            status=status if status in CaseStatus._value2member_map_ else "",
+            due_within=due if due in DUE_WITHIN_CHOICES else None,
+            attention=args.get("attention") == "1",
+            sort=sort if sort in SORTS else "updated",
+            page=min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
+        )
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments for a link to these filters (with some changed), defaults left out."""
+        values = {"q": self.q, "status": self.status, "due": self.due_within, "attention": "1" if self.attention
+                  else None, "sort": None if self.sort == "updated" else self.sort, "page": self.page} | changes
+        return {k: v for k, v in values.items() if v not in (None, "", 1) or (k == "page" and v not in (None, 1))}
+
+
+def needs_attention(today: date, soon_days: int):
+    """A case needs attention when a decision waits on someone, or its deadline is close or passed."""
+    waiting = exists().where(Approval.case_id == Case.id,
+                             Approval.status.in_([ApprovalStatus.PENDING, ApprovalStatus.RETURNED]))
+    due_soon = (Case.status == CaseStatus.ISSUED) & (Case.deadline <= today + timedelta(days=soon_days))
+    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE)
+
+
+def _like_prefix(text: str) -> str:
+    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> tuple[list[Case], int]:
+    """One page of `base` (already limited to what the user may see) under the filters, and the total count,
+    in a single query: the total comes from a window function over the filtered rows."""
+    q = base.join(Person, Case.offender_id == Person.id)
+    if f.q:
+        term = _like_prefix(f.q)
+        full_name = func.lower(Person.given_name + " " + Person.family_name)
+        q = q.where(or_(func.lower(Case.reference).like(term, escape="\\"),
+                        func.lower(Person.family_name).like(term, escape="\\"),
+                        func.lower(Person.given_name).like(term, escape="\\"),
+                        full_name.like(term, escape="\\")))
+    if f.status:
+        q = q.where(Case.status == f.status)
+    if f.due_within is not None:
+        q = q.where(Case.deadline.between(today, today + timedelta(days=f.due_within)))
+    if f.attention:
+        q = q.where(needs_attention(today, soon_days))
+    q = (q.add_columns(func.count().over().label("total"))
+         .options(contains_eager(Case.offender), joinedload(Case.officer), joinedload(Case.team))
+         .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
+    rows = db.session.execute(q).unique().all()
+    return [r[0] for r in rows], (rows[0][1] if rows else 0)

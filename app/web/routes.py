@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import access
+from app import access, clock
 from app.audit import services as audit
 from app.cases import queries as case_queries
 from app.cases.models import Case
@@ -23,14 +23,14 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
     role = current_user.role
-    page = request.args.get("page", 1, type=int) or 1
     if role in (Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR):
         query = access.visible_cases(current_user)
         if role is Role.OFFICER:
             query = query.where(Case.officer_id == current_user.id)
-        cases, total = case_queries.page_of_cases(query, page)
-        return render("home/police.html", "results", cases=cases, total=total, page=page,
-                      page_size=case_queries.PAGE_SIZE)
+        filters = case_queries.CaseloadFilters.from_args(request.args)
+        cases, total = case_queries.caseload(query, filters, clock.today(), current_app.config["CASELOAD_SOON_DAYS"])
+        return render("home/police.html", "results", cases=cases, total=total, filters=filters,
+                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=clock.today())
     if role in (Role.OFFENDER, Role.VICTIM):
         cases = db.session.scalars(access.own_cases(current_user)).all()
         timelines = {c.id: db.session.scalars(access.visible_timeline(current_user, c)).all() for c in cases}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g
-from flask_login import current_user
+from flask import current_app, g, request
 
 from app.auth import providers
 
@@ -35,6 +34,8 @@ def set_headers(response):
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config["HSTS"]:
         h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user.is_authenticated or response.status_code >= 400 or "Set-Cookie" in h:
+    # Only the built assets may be cached: every page may carry personal data or a session change (the session
+    # cookie is written after these hooks run, so it cannot be looked for here).
+    if request.endpoint != "static":
         h["Cache-Control"] = "no-store"
     return response

@@ -2,6 +2,15 @@
 import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
-document.addEventListener("htmx:after:swap", (event) => {
-  if (event.target instanceof Element) initAll({ scope: event.target });
+// htmx fires htmx:after:process on each piece of new content once its htmx attributes are processed.
+// Components already started (the page's own, at load) are skipped quietly rather than started twice.
+document.addEventListener("htmx:after:process", (event) => {
+  if (event.target instanceof Element && event.target !== document.body) {
+    initAll({
+      scope: event.target,
+      onError: (error) => {
+        if (error?.name !== "InitError") console.error(error);
+      },
+    });
+  }
 });
