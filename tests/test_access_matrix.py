@@ -1,0 +1,308 @@
+"""The access matrix: every route, by every role, by own or other object, gives the status listed here.
+
+MATRIX is the single table. A route added to the app without a row here fails `test_every_route_is_in_the_matrix`;
+a row whose probes do not reach its route, or that leaves a role out, fails `test_matrix_is_well_formed`.
+The matrix itself runs once per role, with one signed-in client per role (a real OIDC sign-in each).
+
+Objects: the "own" case is in officer-north's team (North Neighbourhood Team, Northshire); the "other" case is in
+the South Response Team; the "other force" case belongs to a second police force created here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+from werkzeug.exceptions import MethodNotAllowed
+
+from app import access, clock, demo
+from app.auth.models import User
+from app.cases import services as case_services
+from app.cases.models import Case, TimelineEvent
+from app.extensions import db
+from app.organisations.models import Membership, Organisation, OrgKind, Role, Team
+from app.people.models import Person
+from tests.conftest import csrf_from
+
+ANONYMOUS = "anonymous"
+ROLES = (ANONYMOUS, *(p.key for p in demo.PERSONAS))
+POLICE = ("officer-north", "officer-south", "supervisor", "coordinator")
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect whose Location has this path."""
+
+    path: str
+    status: int = 302
+
+    def __str__(self) -> str:
+        return f"{self.status}->{self.path}"
+
+
+TO_SIGN_IN = Redirect("/sign-in")
+TO_HOME = Redirect("/")
+TO_IDP = Redirect("/dev-idp/authorize")
+TO_IDP_SIGN_OUT = Redirect("/dev-idp/end-session", 303)
+
+
+def grid(signed_in, *, anonymous, allow: dict | None = None) -> dict:
+    """Expected outcome per role: `signed_in` for every persona unless `allow` says otherwise."""
+    table = {role: signed_in for role in ROLES}
+    table[ANONYMOUS] = anonymous
+    table.update(allow or {})
+    return table
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # may name objects: {own_case}, {other_case}, {other_force_case}, {unknown_case}
+    expected: dict
+    csrf: bool = False  # POST with the signed-in page's CSRF token (anonymous has no session, so sends a made-up one)
+    ends_session: bool = False  # run last for the role
+
+
+def case_grid(*viewers: str) -> dict:
+    return grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(viewers, 200))
+
+
+MATRIX: dict[str, tuple[Probe, ...]] = {
+    "web.home": (Probe("GET", "/", grid(200, anonymous=TO_SIGN_IN)),),
+    "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
+    "web.accessibility": (Probe("GET", "/accessibility", grid(200, anonymous=200)),),
+    "web.privacy": (Probe("GET", "/privacy", grid(200, anonymous=200)),),
+    "auth.sign_in": (Probe("GET", "/sign-in", grid(TO_HOME, anonymous=200)),),
+    "auth.start": (
+        Probe("GET", "/sign-in/dev-staff", grid(TO_IDP, anonymous=TO_IDP)),
+        Probe("GET", "/sign-in/dev-public", grid(TO_IDP, anonymous=TO_IDP)),
+        Probe("GET", "/sign-in/no-such-provider", grid(404, anonymous=404)),
+    ),
+    "auth.callback": (
+        # No state that this browser started: refused, whoever asks.
+        Probe("GET", "/auth/callback/dev-staff", grid(400, anonymous=400)),
+        Probe("GET", "/auth/callback/dev-public?code=forged&state=forged", grid(400, anonymous=400)),
+        Probe("GET", "/auth/callback/no-such-provider", grid(404, anonymous=404)),
+    ),
+    "auth.signed_out": (Probe("GET", "/signed-out", grid(200, anonymous=200)),),
+    "auth.sign_out": (
+        Probe("GET", "/sign-out", grid(405, anonymous=405)),
+        Probe("POST", "/sign-out", grid(400, anonymous=400)),  # no CSRF token
+        Probe("POST", "/sign-out", grid(TO_IDP_SIGN_OUT, anonymous=400), csrf=True, ends_session=True),
+    ),
+    "cases.show": (
+        Probe("GET", "/cases/{own_case}", case_grid("officer-north", "supervisor", "coordinator")),
+        Probe("GET", "/cases/{other_case}", case_grid("officer-south", "coordinator")),
+        Probe("GET", "/cases/{other_force_case}", case_grid()),
+        Probe("GET", "/cases/{unknown_case}", case_grid()),
+        Probe("GET", "/cases/not-a-uuid", case_grid()),
+        Probe("GET", "/cases/1", case_grid()),  # integer keys never work as identifiers
+    ),
+}
+
+
+# --- objects ---------------------------------------------------------------------------------------------------
+
+
+def _case_of(given_name: str) -> Case:
+    return db.session.scalar(select(Case).join(Person, Case.offender_id == Person.id)
+                             .where(Person.given_name == given_name))
+
+
+def _second_force_case() -> Case:
+    """A case in another police force, with its own team and officer."""
+    force = Organisation(kind=OrgKind.POLICE_FORCE, code="WSP", name="Westshire Police")
+    db.session.add(force)
+    db.session.flush()
+    team = Team(organisation_id=force.id, name="North Neighbourhood Team")  # same team name, other force
+    officer = User(issuer="https://idp.westshire.example", subject="wsp-1", kind="staff",
+                   display_name="PC Westshire")
+    person = Person(given_name="Zed", family_name="Other")
+    db.session.add_all([team, officer, person])
+    db.session.flush()
+    db.session.add(Membership(user_id=officer.id, organisation_id=force.id, team_id=team.id, role=Role.OFFICER))
+    db.session.flush()
+    return case_services.open_case(officer=officer, team=team, offender=person, regime="current_practice",
+                                   disposal_type="adult_conditional_caution", offence_summary="Shoplifting")
+
+
+@pytest.fixture
+def objects(app, demo_data) -> dict[str, str]:
+    with app.app_context():
+        own, other = _case_of("Jordan"), _case_of("Dana")
+        assert own.team.name == "North Neighbourhood Team" and own.force.code == "NSP"
+        assert other.team.name == "South Response Team" and other.force.code == "NSP"
+        other_force = _second_force_case()
+        ids = {"own_case": str(own.public_id), "other_case": str(other.public_id),
+               "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4())}
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
+# --- the matrix ------------------------------------------------------------------------------------------------
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - MATRIX.keys() == set(), "routes missing from the access matrix"
+    assert MATRIX.keys() - endpoints == set(), "matrix rows for routes that no longer exist"
+
+
+def test_matrix_is_well_formed(app):
+    """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
+    dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case"), str(uuid.uuid4()))
+    adapter = app.url_map.bind(app.config["SERVER_NAME"])
+    for endpoint, probes in MATRIX.items():
+        for probe in probes:
+            path = urlsplit(probe.path.format(**dummy)).path
+            try:
+                matched = adapter.match(path, method=probe.method)[0]
+            except MethodNotAllowed as exc:  # a probe of a method the route refuses must expect 405 throughout
+                assert set(probe.expected.values()) == {405}, (endpoint, probe.method, probe.path)
+                matched = adapter.match(path, method=exc.valid_methods[0])[0]
+            assert matched == endpoint, (endpoint, probe.path)
+            assert set(probe.expected) == set(ROLES), (endpoint, probe.path)
+        rule_methods = set().union(*(r.methods for r in app.url_map.iter_rules(endpoint=endpoint)))
+        assert rule_methods - {"HEAD", "OPTIONS"} <= {p.method for p in probes}, endpoint
+
+
+def _outcome(response):
+    if response.status_code in (301, 302, 303, 307, 308):
+        return Redirect(urlsplit(response.headers["Location"]).path, response.status_code)
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(role, app, login_as, objects):
+    client = app.test_client() if role == ANONYMOUS else login_as(role)
+    token = "not-a-token" if role == ANONYMOUS else csrf_from(client.get("/").get_data(as_text=True))
+    probes = [(endpoint, p) for endpoint, ps in MATRIX.items() for p in ps]
+    probes.sort(key=lambda item: item[1].ends_session)
+    wrong = []
+    for endpoint, probe in probes:
+        path = probe.path.format(**objects)
+        data = {"csrf_token": token} if probe.csrf else None
+        response = client.open(path, method=probe.method, data=data)
+        got, want = _outcome(response), probe.expected[role]
+        if got != want:
+            wrong.append(f"{probe.method} {probe.path} ({endpoint}): expected {want}, got {got}")
+        assert response.status_code < 500, f"{probe.method} {probe.path} gave {response.status_code}"
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+    if role != ANONYMOUS:  # the last probe signed this client out, on the server too
+        assert _outcome(client.get("/")) == TO_SIGN_IN
+
+
+def test_development_identity_provider_is_mounted_in_tests(app, client):
+    """/dev-idp is a separate WSGI app beside the portal, so it is not in app.url_map; it answers in test config."""
+    assert not any(r.rule.startswith("/dev-idp") for r in app.url_map.iter_rules())
+    discovery = client.get("/dev-idp/.well-known/openid-configuration")
+    assert discovery.status_code == 200
+    assert discovery.get_json()["issuer"] == app.config["DEV_IDP_ISSUER"]
+    jwks = client.get("/dev-idp/jwks")
+    assert jwks.status_code == 200 and jwks.get_json()["keys"]
+    assert client.get("/dev-idp/authorize").status_code == 400  # no client, no PKCE: refused, not a crash
+
+
+# --- the access functions, called directly ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(app, objects):
+    """Users by persona key (plus "anonymous"), the cases by name, and extra one-party timeline events."""
+    with app.app_context():
+        users = {u.subject: u for u in db.session.scalars(
+            select(User).where(User.issuer == app.config["DEV_IDP_ISSUER"]))}
+        users[ANONYMOUS] = AnonymousUserMixin()
+        own = _case_of("Jordan")
+        for kind, flags in {"provider_only": {"provider": True}, "offender_only": {"offender": True},
+                            "victim_only": {"victim": True}}.items():
+            case_services.add_event(own, kind, kind.replace("_", " "), **flags)
+        # Recorded for the offender only, not for the police (the flag must be honoured both ways).
+        db.session.add(TimelineEvent(case_id=own.id, occurred_at=clock.now(), kind="not_police", summary="private",
+                                     visible_police=False, visible_offender=True))
+        # Another north case: the offender and victim persons are not parties to it.
+        case_services.add_event(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
+                                victim=True)
+        db.session.flush()
+        cases = {"own": own, "other": _case_of("Dana"), "north_other": _case_of("Ali"),
+                 "other_force": db.session.scalar(select(Case).where(Case.public_id ==
+                                                                      uuid.UUID(objects["other_force_case"])))}
+        yield users, cases
+        db.session.rollback()
+        db.session.remove()
+
+
+def _names(query) -> set[str]:
+    return {c.offender.given_name for c in db.session.scalars(query)}
+
+
+def _kinds(user, case) -> set[str]:
+    return {e.kind for e in db.session.scalars(access.visible_timeline(user, case))}
+
+
+def test_visible_cases(people):
+    users, _ = people
+    north = {"Jordan", "Ali", "Beth", "Carl"}
+    south = {"Dana", "Evan"}
+    assert _names(access.visible_cases(users["officer-north"])) == north
+    assert _names(access.visible_cases(users["supervisor"])) == north
+    assert _names(access.visible_cases(users["officer-south"])) == south
+    assert _names(access.visible_cases(users["coordinator"])) == north | south  # not Westshire's "Zed"
+    for key in ROLES:
+        if key not in POLICE:
+            assert _names(access.visible_cases(users[key])) == set(), key
+
+
+def test_own_cases(people):
+    users, _ = people
+    assert _names(access.own_cases(users["offender"])) == {"Jordan"}
+    assert _names(access.own_cases(users["victim"])) == {"Jordan"}  # the victim of Jordan Smith's case
+    for key in ROLES:
+        if key not in ("offender", "victim"):
+            assert _names(access.own_cases(users[key])) == set(), key
+
+
+def test_can_view_case_agrees_with_visible_cases(people):
+    users, cases = people
+    expected = {
+        "own": {"officer-north", "supervisor", "coordinator"},
+        "north_other": {"officer-north", "supervisor", "coordinator"},
+        "other": {"officer-south", "coordinator"},
+        "other_force": set(),
+    }
+    for name, case in cases.items():
+        viewers = {key for key in ROLES if access.can_view_case(users[key], case)}
+        assert viewers == expected[name], name
+        for key in ROLES:
+            listed = db.session.scalar(access.visible_cases(users[key]).where(Case.id == case.id)) is not None
+            assert listed == (key in viewers), (name, key)
+
+
+def test_visible_timeline_per_party(people):
+    users, cases = people
+    own = cases["own"]
+    everything = {e.kind for e in db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == own.id))}
+    assert {"case_opened", "caution_issued", "offender_only", "victim_only", "provider_only"} <= everything
+    for key in ("officer-north", "supervisor", "coordinator"):
+        assert _kinds(users[key], own) == everything - {"not_police"}, key
+    assert _kinds(users["offender"], own) == {"caution_issued", "offender_only", "not_police"}
+    assert _kinds(users["victim"], own) == {"caution_issued", "victim_only"}
+    for key in ("pathways-manager", "pathways-caseworker", "freshstart-manager", "freshstart-caseworker",
+                "scrutiny", ANONYMOUS):
+        assert _kinds(users[key], own) == set(), key
+    # Not their case: the offender and victim see nothing of it, even events marked for their party.
+    assert _kinds(users["offender"], cases["north_other"]) == set()
+    assert _kinds(users["victim"], cases["north_other"]) == set()
+    assert _kinds(users["officer-north"], cases["north_other"]) == {"case_opened", "shared"}
+
+
+def test_visible_timeline_is_newest_first(people):
+    users, cases = people
+    events = db.session.scalars(access.visible_timeline(users["officer-north"], cases["own"])).all()
+    keys = [(e.occurred_at, e.id) for e in events]
+    assert keys == sorted(keys, reverse=True)
