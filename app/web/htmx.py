@@ -37,6 +37,8 @@ _JS_ENABLED = re.compile(rb"<script(?: nonce=\"[^\"]*\")?>document\.body\.classN
 
 def after_request(response):
     response.vary.add("HX-Request")
-    if is_htmx() and response.mimetype == "text/html" and not response.direct_passthrough:
+    # History restores (back button) send HX-History-Restore-Request and no HX-Request, but swap the same way.
+    swapped = is_htmx() or request.headers.get("HX-History-Restore-Request") == "true"
+    if swapped and response.mimetype == "text/html" and not response.direct_passthrough:
         response.set_data(_JS_ENABLED.sub(b"", response.get_data()))
     return response
