@@ -16,6 +16,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -23,17 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from werkzeug.datastructures import MultiDict  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import func, insert, select, text
+from werkzeug.datastructures import MultiDict
 
-from app import access, create_app  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.cases.models import Case  # noqa: E402
-from app.cases.queries import CaseloadFilters, caseload  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.organisations.models import Membership, Organisation, OrgKind, Role, Team  # noqa: E402
-from app.people.models import Person  # noqa: E402
+from app import access, create_app
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.queries import CaseloadFilters, caseload
+from app.extensions import db
+from app.organisations.models import Membership, Organisation, OrgKind, Role, Team
+from app.people.models import Person
 
 FORCES, TEAMS_PER_FORCE = 43, 12
 SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan",
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("RESOLVE_INSTANCE", "/tmp/resolve-bench")
+    os.environ.setdefault("RESOLVE_INSTANCE", str(Path(tempfile.gettempdir()) / "resolve-bench"))
     app = create_app("development")
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
