@@ -12,12 +12,15 @@ import re
 import socket
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from app import create_app, demo
@@ -164,9 +167,12 @@ def rogue_app(app, live_url, rogue, silent_port, closed_port):
         db.engine.dispose()
 
 
-def _rogue_callback(client, rogue, live_url, defect: str, login_hint: str | None = None):
-    """Sign in with the rogue provider's issuer for `defect`: the browser goes there and comes straight back."""
-    provider = f"rogue-{defect}"
+def _rogue_callback(client, rogue, live_url, defect: str, login_hint: str | None = None, provider: str | None = None):
+    """Sign in with the rogue provider's issuer for `defect`: the browser goes there and comes straight back.
+
+    `provider` is the portal's name for the provider, `rogue-{defect}` unless told.
+    """
+    provider = provider or f"rogue-{defect}"
     start = client.get(f"/sign-in/{provider}")
     assert start.status_code == 302, start.status_code
     authorise = start.headers["Location"]
@@ -480,3 +486,154 @@ def test_genuine_identity_without_access_is_refused(app, rogue_app, rogue, live_
 def test_unknown_provider_is_not_found(app, client):
     assert client.get("/sign-in/unknown-provider").status_code == 404
     assert client.get("/auth/callback/unknown-provider?code=x&state=y").status_code == 404
+
+
+# --- 9. private_key_jwt client authentication and extra authorisation parameters (GOV.UK One Login) -------------
+
+ONE_LOGIN_PARAMS = {"vtr": '["Cl.Cm"]', "ui_locales": "en"}
+
+
+def _write_rsa_key(path: Path) -> bytes:
+    """Write a new RSA private key to `path` as PEM; return its public key as PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@pytest.fixture
+def client_public_key(rogue, tmp_path):
+    """A client key pair in tmp_path (registered.pem, registered with the rogue provider) and another (other.pem)."""
+    public = _write_rsa_key(tmp_path / "registered.pem")
+    _write_rsa_key(tmp_path / "other.pem")
+    rogue.register_client_key(public)
+    rogue.forget()
+    yield public
+    rogue.client_key = None
+
+
+@pytest.fixture
+def key_jwt_app(app, live_url, rogue, tmp_path, client_public_key):
+    """An app whose providers all use the rogue issuer that takes only private_key_jwt, with One Login's params."""
+    def provider(name, **credentials):
+        return OIDCProvider(name=name, label=f"Test provider {name}", issuer=rogue.issuer(rogue_op.PRIVATE_KEY_JWT),
+                            kind="staff", client_id=rogue_op.CLIENT_ID, auth_params=ONE_LOGIN_PARAMS, **credentials)
+
+    configured = [provider("key-jwt", private_key_file=str(tmp_path / "registered.pem"), client_secret=None),
+                  provider("key-jwt-other-key", private_key_file=str(tmp_path / "other.pem"), client_secret=None),
+                  provider("key-jwt-secret", client_secret=rogue_op.CLIENT_SECRET)]
+    second = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1],
+                                 "OIDC_PROVIDERS": configured})
+    assert second.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
+    yield second
+    with second.app_context():
+        db.engine.dispose()
+
+
+def _seed_for_key_jwt_issuer(app, rogue) -> int:
+    with _db(app) as s:
+        users = demo.seed(rogue.issuer(rogue_op.PRIVATE_KEY_JWT))
+        s.commit()
+        return users["officer-north"].id
+
+
+def test_discovery_of_the_key_jwt_issuer_offers_only_private_key_jwt(rogue):
+    issuer = rogue.issuer(rogue_op.PRIVATE_KEY_JWT)
+    metadata = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=TIMEOUT).json()
+    assert metadata["issuer"] == issuer
+    assert metadata["token_endpoint_auth_methods_supported"] == ["private_key_jwt"]
+
+
+def test_private_key_jwt_client_signs_in_and_sends_auth_params(app, key_jwt_app, rogue, live_url, client_public_key):
+    officer = _seed_for_key_jwt_issuer(app, rogue)
+    client = key_jwt_app.test_client()
+    response = _rogue_callback(client, rogue, live_url, rogue_op.PRIVATE_KEY_JWT, login_hint="officer-north",
+                               provider="key-jwt")
+    assert response.status_code == 303
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Signed in as <strong>Rogue Test User</strong>, Northshire Police" in home.get_data(as_text=True)
+    assert _session_row(app, _cookie(client))[0] == officer
+    assert [actor for _, _, actor in _audit(app, "auth.sign_in")] == [officer]
+    assert _audit(app, "auth.sign_in_failed") == []
+
+    # The authorisation request that reached the provider carried the configured extra parameters.
+    [(issuer_name, query)] = rogue.authorisations
+    assert issuer_name == rogue_op.PRIVATE_KEY_JWT
+    assert {k: query.get(k) for k in ONE_LOGIN_PARAMS} == ONE_LOGIN_PARAMS
+    assert query["client_id"] == rogue_op.CLIENT_ID
+
+    # The token request authenticated with one client assertion, signed by the registered key (checked here
+    # again, independently of the provider), for this client and the token endpoint, unexpired, with a jti.
+    assert rogue.refusals == []
+    [(issuer_name, assertion)] = rogue.assertions
+    assert issuer_name == rogue_op.PRIVATE_KEY_JWT
+    token = jwt.decode(assertion, RSAKey.import_key(client_public_key), algorithms=["RS256"])
+    assert token.header["alg"] == "RS256"
+    claims = token.claims
+    assert claims["iss"] == claims["sub"] == rogue_op.CLIENT_ID
+    assert claims["aud"] == f"{rogue.issuer(rogue_op.PRIVATE_KEY_JWT)}/token"
+    assert claims["exp"] > time.time()
+    assert claims["jti"]
+
+
+def test_private_key_jwt_signed_by_another_key_fails_sign_in(app, key_jwt_app, rogue, live_url):
+    _seed_for_key_jwt_issuer(app, rogue)  # a known user, so only the client authentication can fail
+    client = key_jwt_app.test_client()
+    response = _rogue_callback(client, rogue, live_url, rogue_op.PRIVATE_KEY_JWT, login_hint="officer-north",
+                               provider="key-jwt-other-key")
+    _assert_sign_in_failed(app, client, response, "key-jwt-other-key", "provider_error:invalid_client")
+    assert "invalid_client" not in response.get_data(as_text=True)  # the plain failure page, no detail
+    assert rogue.assertions == []
+    assert [(name, why.split(":")[0]) for name, why in rogue.refusals] == [
+        (rogue_op.PRIVATE_KEY_JWT, "BadSignatureError")]
+
+
+def test_client_secret_is_refused_by_a_private_key_jwt_provider(app, key_jwt_app, rogue, live_url):
+    _seed_for_key_jwt_issuer(app, rogue)
+    client = key_jwt_app.test_client()
+    response = _rogue_callback(client, rogue, live_url, rogue_op.PRIVATE_KEY_JWT, login_hint="officer-north",
+                               provider="key-jwt-secret")
+    _assert_sign_in_failed(app, client, response, "key-jwt-secret", "provider_error:invalid_client")
+    assert rogue.assertions == []
+    assert rogue.refusals == [(rogue_op.PRIVATE_KEY_JWT, "client secrets are not accepted: use private_key_jwt")]
+
+
+def _assertion(key: RSAKey, issuer: str, **changes) -> str:
+    now = int(time.time())
+    claims = {"iss": rogue_op.CLIENT_ID, "sub": rogue_op.CLIENT_ID, "aud": f"{issuer}/token", "iat": now,
+              "exp": now + 60, "jti": f"jti-{time.monotonic_ns()}"} | changes
+    return jwt.encode({"alg": "RS256"}, {k: v for k, v in claims.items() if v is not None}, key)
+
+
+@pytest.mark.parametrize(("changes", "accepted"), [
+    ({}, True),  # the control: the client is authenticated, and only the (made-up) code is refused
+    ({"sub": "someone-else"}, False),
+    ({"iss": "someone-else"}, False),
+    ({"aud": "https://elsewhere.example/token"}, False),
+    ({"exp": int(time.time()) - 60}, False),
+    ({"jti": None}, False),
+])
+def test_key_jwt_token_endpoint_checks_the_client_assertion(rogue, tmp_path, client_public_key, changes, accepted):
+    """The rogue provider's own checks, so the sign-in tests above cannot pass against a lax provider."""
+    issuer = rogue.issuer(rogue_op.PRIVATE_KEY_JWT)
+    key = RSAKey.import_key((tmp_path / "registered.pem").read_bytes())
+    response = requests.post(f"{issuer}/token", timeout=TIMEOUT, data={
+        "grant_type": "authorization_code", "code": "made-up", "redirect_uri": "http://127.0.0.1/cb",
+        "code_verifier": "x" * 43, "client_assertion_type": rogue_op.ASSERTION_TYPE,
+        "client_assertion": _assertion(key, issuer, **changes)})
+    if accepted:
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+    else:
+        assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+
+
+def test_key_jwt_token_endpoint_refuses_a_replayed_assertion(rogue, tmp_path, client_public_key):
+    issuer = rogue.issuer(rogue_op.PRIVATE_KEY_JWT)
+    assertion = _assertion(RSAKey.import_key((tmp_path / "registered.pem").read_bytes()), issuer)
+    data = {"grant_type": "authorization_code", "code": "made-up", "client_assertion_type": rogue_op.ASSERTION_TYPE,
+            "client_assertion": assertion}
+    first = requests.post(f"{issuer}/token", data=data, timeout=TIMEOUT)
+    again = requests.post(f"{issuer}/token", data=data, timeout=TIMEOUT)
+    assert (first.status_code, again.status_code) == (400, 401)
+    assert rogue.refusals == [(rogue_op.PRIVATE_KEY_JWT, "the assertion's jti has been used before")]
