@@ -114,8 +114,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from flask_login import current_user
     from flask_wtf.csrf import generate_csrf
+    from sqlalchemy.orm.exc import StaleDataError
 
     from app import access
+    from app.cases.models import InvalidTransition
+    from app.cases.services import RuleViolation
     from app.organisations.models import Role
     from app.web import errors, filters, htmx, security
 
@@ -125,6 +128,9 @@ def _register_hooks(app: Flask) -> None:
     app.register_error_handler(CSRFError, errors.handle_http)
     app.register_error_handler(HTTPException, errors.handle_http)
     app.register_error_handler(Exception, errors.handle_unexpected)
+    # Domain rule violations from services: one handler, a 422 or 409 page with the reasons in words.
+    for domain_error in (RuleViolation, InvalidTransition, StaleDataError):
+        app.register_error_handler(domain_error, errors.handle_domain)
 
     @app.context_processor
     def template_globals():

@@ -12,7 +12,16 @@ import uuid
 from flask import abort
 from sqlalchemy import Select, false, select
 
-from app.cases.models import Case, CaseVictim, TimelineEvent
+from app.cases.models import (
+    Approval,
+    ApprovalStatus,
+    Case,
+    CaseOffence,
+    CaseVictim,
+    Condition,
+    InvalidTransition,
+    TimelineEvent,
+)
 from app.extensions import db
 from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Role
 
@@ -45,11 +54,13 @@ def visible_cases(user) -> Select:
 
 
 def own_cases(user) -> Select:
-    """A member of the public's own cases: as the person cautioned, or as a victim."""
+    """A member of the public's own cases: as the person cautioned, or as a victim. Only once the caution has
+    been given: the public see nothing of a case still being prepared."""
+    issued = Case.issued_on.is_not(None)
     if role(user) is Role.OFFENDER:
-        return select(Case).where(Case.offender_id == user.person_id)
+        return select(Case).where(Case.offender_id == user.person_id, issued)
     if role(user) is Role.VICTIM:
-        return select(Case).join(CaseVictim).where(CaseVictim.person_id == user.person_id)
+        return select(Case).join(CaseVictim).where(CaseVictim.person_id == user.person_id, issued)
     return select(Case).where(false())
 
 
@@ -62,18 +73,107 @@ def can_view_case(user, case: Case) -> bool:
     return m.role is Role.COORDINATOR or case.team_id == m.team_id
 
 
-def case_or_404(public_id, need: str = "view") -> Case:
-    from flask_login import current_user
+def _in_team(user, case: Case) -> bool:
+    m = user.membership
+    return case.force_id == m.organisation_id and case.team_id == m.team_id
 
+
+def may_work_on_case(user, case: Case) -> bool:
+    """The officer in charge, or an officer or supervisor of the case's team (whatever the case's status)."""
+    if role(user) not in (Role.OFFICER, Role.SUPERVISOR):
+        return False
+    return case.officer_id == user.id or _in_team(user, case)
+
+
+def can_edit_case(user, case: Case) -> bool:
+    """May change the case's details, screening, needs, victims' views and conditions: only before issue."""
+    return may_work_on_case(user, case) and case.editable
+
+
+def can_open_case(user) -> bool:
+    return role(user) in (Role.OFFICER, Role.SUPERVISOR) and user.membership.team_id is not None
+
+
+def can_approve(user, case: Case) -> bool:
+    """Supervisor decisions (exceptional circumstances, extensions ...): a supervisor of the case's team."""
+    return role(user) is Role.SUPERVISOR and _in_team(user, case)
+
+
+def _uuid_or_404(value) -> uuid.UUID:
     try:
-        key = uuid.UUID(str(public_id))
+        return uuid.UUID(str(value))
     except ValueError:
         abort(404)
+
+
+def case_or_404(public_id, need: str = "view") -> Case:
+    """Load a case the current user may see. need="edit": one they may also change; a case they may work on but
+    that is past changing (issued, closed) is refused with a message, since they can see it."""
+    from flask_login import current_user
+
+    key = _uuid_or_404(public_id)
     case = db.session.scalar(select(Case).where(Case.public_id == key))
-    checks = {"view": can_view_case}
-    if case is None or not checks[need](current_user, case):
+    if case is None or not can_view_case(current_user, case):
         abort(404)
+    if need == "edit":
+        if not may_work_on_case(current_user, case):
+            abort(403)
+        if not case.editable:
+            raise InvalidTransition(f"This case is {case.status.label.lower()}, so it can no longer be changed.")
+    elif need != "view":
+        raise ValueError(need)
     return case
+
+
+def case_offence_or_404(case: Case, public_id) -> CaseOffence:
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(select(CaseOffence).where(CaseOffence.case_id == case.id,
+                                                        CaseOffence.public_id == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def case_victim_or_404(case: Case, person_public_id) -> CaseVictim:
+    """A victim of this case, named in URLs by their person's opaque id."""
+    from app.people.models import Person
+
+    key = _uuid_or_404(person_public_id)
+    found = db.session.scalar(select(CaseVictim).join(Person, CaseVictim.person_id == Person.id)
+                              .where(CaseVictim.case_id == case.id, Person.public_id == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def condition_or_404(case: Case, public_id) -> Condition:
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(select(Condition).where(Condition.case_id == case.id, Condition.public_id == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def visible_approvals(user) -> Select:
+    """Pending decisions for a supervisor's team, oldest first."""
+    if role(user) is not Role.SUPERVISOR:
+        return select(Approval).where(false())
+    m = user.membership
+    return (select(Approval).join(Case, Approval.case_id == Case.id)
+            .where(Approval.status == ApprovalStatus.PENDING, Case.force_id == m.organisation_id,
+                   Case.team_id == m.team_id)
+            .order_by(Approval.requested_at, Approval.id))
+
+
+def approval_or_404(public_id) -> Approval:
+    """A pending approval the current user may decide; anything else looks like it does not exist."""
+    from flask_login import current_user
+
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(visible_approvals(current_user).where(Approval.public_id == key))
+    if found is None:
+        abort(404)
+    return found
 
 
 def visible_timeline(user, case: Case) -> Select:
@@ -83,6 +183,8 @@ def visible_timeline(user, case: Case) -> Select:
     party = role(user)
     if party in POLICE_ROLES:
         return q.where(TimelineEvent.visible_police)
+    if case.issued_on is None and party in (Role.OFFENDER, Role.VICTIM):
+        return q.where(false())  # nothing of a case still being prepared
     if party is Role.OFFENDER and case.offender_id == user.person_id:
         return q.where(TimelineEvent.visible_offender)
     if party is Role.VICTIM:

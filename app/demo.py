@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import clock
 from app.auth.models import User
 from app.cases import services as case_services
-from app.cases.models import Case
+from app.cases.models import Case, CaseOffence, CaseStatus, Condition, NeedsAssessment, Offence, Screening, VictimView
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, OrgKind, Role, Team
 from app.people.models import Person, SpecialCategory
@@ -68,6 +68,7 @@ def _get_or_add(model, lookup: dict, **values):
 
 def seed(issuer: str) -> dict[str, User]:
     """Create the demo organisations, personas and cases. Safe to run again: it adds only what is missing."""
+    case_services.sync_offence_catalogue()
     orgs, teams = {}, {}
     for kind, code, name, team_names in ORGANISATIONS:
         orgs[code] = _get_or_add(Organisation, {"code": code}, kind=kind, name=name)
@@ -111,23 +112,54 @@ def _seed_cases(teams, users, people) -> None:
         officer=users["officer-north"], team=north, offender=people["offender"], regime="current_practice",
         disposal_type="adult_conditional_caution", offence_summary="Theft from a shop (under £200)",
     )
-    case_services.add_victim(main, people["victim"], by=users["officer-north"], enhanced_rights=False)
+    victim = case_services.add_victim(main, people["victim"], by=users["officer-north"], enhanced_rights=False)
+    _offence(main, "TH01", today - timedelta(days=12), "Northtown Co-op, High Street")
+    issued = today - timedelta(days=5)
+    db.session.add(Screening(case_id=main.id, eligible=True, screened_by_id=users["officer-north"].id, answers={
+        "caution_date": issued.isoformat(), "evidence_sufficient": True, "evidence_decided_by": "officer",
+        "evidence_decision_maker": "PC Amy Clarke", "admits": True, "consents": True, "prior_cautions": 0},
+        reasons=["The person is over 18 on the day of the caution.", "The person admits the offence.",
+                 "The person agrees to the caution."]))
+    db.session.add(NeedsAssessment(case_id=main.id, levels={"alcohol": "medium", "finance_debt": "low"},
+                                   assessed_by_id=users["officer-north"].id))
+    db.session.add(VictimView(case_victim_id=victim.id, attempts=[{"on": issued.isoformat(), "method": "phone"}],
+                              views="Wants the person to understand the effect on the shop staff.",
+                              taken_into_account="A victim awareness session is included.",
+                              recorded_by_id=users["officer-north"].id))
+    main.deadline = issued + timedelta(weeks=16)
+    for values in (
+        {"type": "attendance", "purpose": "rehabilitative", "hours": 4, "details": "Attend an alcohol awareness "
+         "course at Fresh Start Recovery.", "due_on": issued + timedelta(weeks=8)},
+        {"type": "restrictive", "subtype": "not_enter", "details": "Do not enter the Northtown Co-op, High Street.",
+         "due_on": main.deadline},
+    ):
+        db.session.add(Condition(case_id=main.id, **values))
     case_services.add_event(main, "caution_issued", "Conditional caution issued with two conditions",
                             by=users["officer-north"], offender=True, victim=True)
     case_services.add_event(main, "referral_note", "Referral to Pathways Women's Centre being prepared",
                             by=users["officer-north"])
-    main.status = main.status.ISSUED
-    main.deadline = today + timedelta(weeks=16)
+    main.status, main.issued_on = CaseStatus.ISSUED, issued
+    main.evidence_decided_by, main.evidence_decision_maker = "officer", "PC Amy Clarke"
 
     extra = [
-        ("Ali", "Hassan", north, "officer-north", "Criminal damage (under £5,000)"),
-        ("Beth", "Rowe", north, "officer-north", "Possession of a controlled drug, Class B"),
-        ("Carl", "Nash", north, "supervisor", "Public order: threatening behaviour"),
-        ("Dana", "Wells", south, "officer-south", "Assault by beating"),
-        ("Evan", "Cole", south, "officer-south", "Theft from a motor vehicle"),
+        ("Ali", "Hassan", north, "officer-north", "CD01", "Criminal damage (value £5000 or less)"),
+        ("Beth", "Rowe", north, "officer-north", "DR03", "Possession of a controlled drug, Class B"),
+        ("Carl", "Nash", north, "supervisor", "PO03", "Public order: threatening behaviour"),
+        ("Dana", "Wells", south, "officer-south", "AS01", "Assault by beating"),
+        ("Evan", "Cole", south, "officer-south", "TH04", "Theft from a motor vehicle"),
     ]
-    for given, family, team, officer_key, offence in extra:
+    for given, family, team, officer_key, code, summary in extra:
         person = _get_or_add(Person, {"given_name": given, "family_name": family})
-        case_services.open_case(officer=users[officer_key], team=team, offender=person,
-                                regime="current_practice", disposal_type="adult_conditional_caution",
-                                offence_summary=offence)
+        case = case_services.open_case(officer=users[officer_key], team=team, offender=person,
+                                       regime="current_practice", disposal_type="adult_conditional_caution",
+                                       offence_summary=summary)
+        _offence(case, code, today - timedelta(days=3), "Northtown town centre")
+
+
+def _offence(case, code: str, on: date, where: str) -> bool:
+    offence = db.session.scalar(select(Offence).where(Offence.code == code))
+    if offence is None:
+        return False
+    db.session.add(CaseOffence(case_id=case.id, offence_id=offence.id, committed_on=on, location=where))
+    db.session.flush()
+    return True

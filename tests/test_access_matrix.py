@@ -71,6 +71,23 @@ def case_grid(*viewers: str) -> dict:
     return grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(viewers, 200))
 
 
+EDITORS = ("officer-north", "officer-south", "supervisor")
+
+
+def edit_own(anonymous=TO_SIGN_IN) -> dict:
+    """The own case is issued: its team may see it but not change it (409), the coordinator may not change it."""
+    return grid(404, anonymous=anonymous, allow={"officer-north": 409, "supervisor": 409, "coordinator": 403})
+
+
+def edit_other(ok, anonymous=TO_SIGN_IN) -> dict:
+    """The other case is a draft in the south team: its officer may work on it."""
+    return grid(404, anonymous=anonymous, allow={"officer-south": ok, "coordinator": 403})
+
+
+def nobody(anonymous=TO_SIGN_IN) -> dict:
+    return grid(404, anonymous=anonymous)
+
+
 MATRIX: dict[str, tuple[Probe, ...]] = {
     "web.home": (Probe("GET", "/", grid(200, anonymous=TO_SIGN_IN)),),
     "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
@@ -102,6 +119,61 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/cases/not-a-uuid", case_grid()),
         Probe("GET", "/cases/1", case_grid()),  # integer keys never work as identifiers
     ),
+    **{
+        # The officer's workflow. The "own" case (north team) is already issued, so it can no longer be changed;
+        # the "other" case (south team) is a draft. Coordinators may see cases but not change them (403).
+        "cases.new": (
+            Probe("GET", "/cases/new", grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(EDITORS, 200))),
+            Probe("POST", "/cases/new", grid(404, anonymous=400, allow=dict.fromkeys(EDITORS, 422)), csrf=True),
+        ),
+        "cases.tasks": (
+            Probe("GET", "/cases/{own_case}/tasks", grid(404, anonymous=TO_SIGN_IN, allow={
+                "officer-north": 200, "supervisor": 200, "coordinator": 403})),
+            Probe("GET", "/cases/{other_case}/tasks", edit_other(200)),
+            Probe("GET", "/cases/{other_force_case}/tasks", nobody()),
+            Probe("GET", "/cases/{unknown_case}/tasks", nobody()),
+        ),
+        "cases.approvals": (
+            Probe("GET", "/cases/approvals", grid(404, anonymous=TO_SIGN_IN, allow={"supervisor": 200})),
+        ),
+        "cases.decide": (
+            Probe("POST", "/cases/approvals/{unknown_case}", nobody(400), csrf=True),
+            Probe("POST", "/cases/approvals/not-a-uuid", nobody(400), csrf=True),
+        ),
+        "cases.document": (
+            # The demo's issued case has no signed document stored, and can no longer be changed: nothing to show.
+            Probe("GET", "/cases/{own_case}/document", nobody()),
+            Probe("GET", "/cases/{other_case}/document", grid(404, anonymous=TO_SIGN_IN,
+                                                               allow={"officer-south": 200})),
+            Probe("POST", "/cases/{other_case}/document", edit_other(422, anonymous=400), csrf=True),
+        ),
+        **{endpoint: (
+            Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
+            Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(200)),
+            Probe("GET", f"/cases/{{other_force_case}}/{path}", nobody()),
+            Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(422, anonymous=400), csrf=True),
+        ) for endpoint, path in (("cases.offender", "offender"), ("cases.offences", "offences"),
+                                 ("cases.victims", "victims"), ("cases.screening", "screening"),
+                                 ("cases.needs", "needs"), ("cases.conditions", "conditions"),
+                                 ("cases.issue", "issue"))},
+        "cases.no_victims": (
+            Probe("POST", "/cases/{own_case}/victims/none", edit_own(400), csrf=True),
+            Probe("POST", "/cases/{other_force_case}/victims/none", nobody(400), csrf=True),
+        ),
+        # Objects inside a case, named by ids that belong to no object of that case: not found.
+        **{endpoint: (
+            *((Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
+               Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(404))) if get else ()),
+            Probe("POST", f"/cases/{{own_case}}/{path}", edit_own(400), csrf=True),
+            Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(404, anonymous=400), csrf=True),
+        ) for endpoint, path, get in (
+            ("cases.remove_offence", "offences/{unknown_case}/remove", False),
+            ("cases.remove_victim", "victims/{unknown_case}/remove", False),
+            ("cases.victim_views", "victims/{unknown_case}/views", True),
+            ("cases.edit_condition", "conditions/{unknown_case}", True),
+            ("cases.remove_condition", "conditions/{unknown_case}/remove", False),
+        )},
+    },
 }
 
 

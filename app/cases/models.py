@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -71,6 +71,10 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     # Pre-issue checklist (s.98-99): each item recorded as it is confirmed.
     evidence_decided_by: Mapped[str | None] = mapped_column(String(16))  # officer or prosecutor
     evidence_decision_maker: Mapped[str | None] = mapped_column(String(200))
+    # The officer recorded that the offence has no victims (so the victims task is done with none listed).
+    no_victims: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The rest of the pre-issue checklist (admission, consent, explanation, warning), confirmed before signing.
+    pre_issue: Mapped[dict | None] = mapped_column(JSON)
 
     def move_to(self, status: CaseStatus) -> None:
         """Change status along the state machine, or refuse with a message a person can act on."""
@@ -156,6 +160,7 @@ class CaseOffence(db.Model):
     __tablename__ = "case_offences"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     offence_id: Mapped[int] = mapped_column(ForeignKey("offences.id"))
     committed_on: Mapped[date]

@@ -326,19 +326,34 @@ def check_conditions(pack: RulePack, disposal_key: str, conditions: list[Conditi
                      issued_on: date, deadline: date, remedy_requested: bool = False,
                      remedy_declined_reason: str | None = None) -> list[str]:
     """Everything wrong with a set of conditions under the pack (DOMAIN s.4); empty when they may be issued."""
-    d = pack.disposal(disposal_key)
     problems = []
     if not conditions:
         return ["Add at least one condition."]
     if not any(c.type == "unpaid_work" or c.purpose in REHABILITATIVE_OR_REPARATIVE for c in conditions):
         problems.append("At least one condition must be rehabilitative or reparative.")
+    problems += [message for _, message in condition_limit_problems(pack, disposal_key, conditions, offence_modes,
+                                                                    issued_on, deadline)]
+    if remedy_requested and not any(c.remedy_from_victim for c in conditions) and not (remedy_declined_reason or
+                                                                                       "").strip():
+        problems.append("A victim asked for a community remedy: attach it as a condition, or record why it would "
+                        "be inappropriate.")
+    return problems
+
+
+def condition_limit_problems(pack: RulePack, disposal_key: str, conditions: list[ConditionFacts],
+                             offence_modes: list[str], issued_on: date, deadline: date) -> list[tuple[str, str]]:
+    """The limits each condition and the set must keep to (types, due dates, hour and money caps), as
+    (field, problem) pairs so a form can show each problem beside the field it is about."""
+    d = pack.disposal(disposal_key)
+    problems = []
     for c in conditions:
         if c.type not in d.condition_types:
-            problems.append(f"A {d.label.lower()} cannot have a {c.type.replace('_', ' ')} condition.")
+            problems.append(("type", f"A {d.label.lower()} cannot have a {c.type.replace('_', ' ')} condition."))
         if c.due_on > deadline:
-            problems.append(f"A condition is due on {c.due_on:%d %B %Y}, after the deadline ({deadline:%d %B %Y}).")
+            problems.append(("due_on", f"A condition is due on {c.due_on:%d %B %Y}, after the deadline "
+                                       f"({deadline:%d %B %Y})."))
         if c.due_on < issued_on:
-            problems.append(f"A condition is due on {c.due_on:%d %B %Y}, before the caution is given.")
+            problems.append(("due_on", f"A condition is due on {c.due_on:%d %B %Y}, before the caution is given."))
     totals = {"unpaid_work": 0.0, "attendance_reparative": 0.0, "attendance_rehabilitative": 0.0}
     for c in conditions:
         key = c.type if c.type == "unpaid_work" else f"attendance_{c.purpose}" if c.type == "attendance" else None
@@ -349,16 +364,13 @@ def check_conditions(pack: RulePack, disposal_key: str, conditions: list[Conditi
     for key, total in totals.items():
         cap = d.hour_caps.get(key)
         if cap is not None and total > cap:
-            problems.append(f"{labels[key].capitalize()} adds up to {total:g} hours; the most allowed for a "
-                            f"{d.label.lower()} is {cap:g} hours.")
+            problems.append(("hours", f"{labels[key].capitalize()} adds up to {total:g} hours; the most allowed "
+                                      f"for a {d.label.lower()} is {cap:g} hours."))
     if offence_modes:
         worst = max(offence_modes, key=SERIOUSNESS.__getitem__)
         cap = d.financial_penalty_caps[worst]
         total = sum(c.amount_pounds or 0 for c in conditions if c.type == "financial_penalty")
         if total > cap:
-            problems.append(f"Financial penalties add up to £{total}; the most allowed for this offence is £{cap}.")
-    if remedy_requested and not any(c.remedy_from_victim for c in conditions) and not (remedy_declined_reason or
-                                                                                       "").strip():
-        problems.append("A victim asked for a community remedy: attach it as a condition, or record why it would "
-                        "be inappropriate.")
+            problems.append(("amount_pounds", f"Financial penalties add up to £{total}; the most allowed for this "
+                                              f"offence is £{cap}."))
     return problems

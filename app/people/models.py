@@ -46,3 +46,33 @@ class SpecialCategory(db.Model):
     health_notes: Mapped[str | None] = mapped_column(String(2000))
 
     person: Mapped[Person] = relationship(back_populates="special_category")
+
+
+# Self-defined ethnicity: the ONS 2021 Census categories for England and Wales (code -> words), grouped.
+ETHNICITY_GROUPS: dict[str, list[tuple[str, str]]] = {
+    "Asian or Asian British": [("asian_bangladeshi", "Bangladeshi"), ("asian_chinese", "Chinese"),
+                               ("asian_indian", "Indian"), ("asian_pakistani", "Pakistani"),
+                               ("asian_other", "Any other Asian background")],
+    "Black, Black British, Caribbean or African": [("black_african", "African"), ("black_caribbean", "Caribbean"),
+                                                   ("black_other", "Any other Black, Black British or Caribbean "
+                                                                   "background")],
+    "Mixed or multiple ethnic groups": [("mixed_white_asian", "White and Asian"),
+                                       ("mixed_white_black_african", "White and Black African"),
+                                       ("mixed_white_black_caribbean", "White and Black Caribbean"),
+                                       ("mixed_other", "Any other Mixed or multiple ethnic background")],
+    "White": [("white_british", "English, Welsh, Scottish, Northern Irish or British"), ("white_irish", "Irish"),
+              ("white_gypsy_traveller", "Gypsy or Irish Traveller"), ("white_roma", "Roma"),
+              ("white_other", "Any other White background")],
+    "Other ethnic group": [("other_arab", "Arab"), ("other_any", "Any other ethnic group")],
+}
+ETHNICITIES: dict[str, str] = {code: f"{group}: {words}" for group, items in ETHNICITY_GROUPS.items()
+                               for code, words in items} | {"not_stated": "Prefers not to say"}
+# Officer-observed ethnicity: the police IC codes.
+OBSERVED_CODES: dict[str, str] = {
+    "IC1": "IC1 White, North European", "IC2": "IC2 White, South European", "IC3": "IC3 Black",
+    "IC4": "IC4 Asian", "IC5": "IC5 Chinese, Japanese or other South East Asian",
+    "IC6": "IC6 Arab or North African", "IC9": "IC9 Unknown",
+}
+SEXES: dict[str, str] = {"female": "Female", "male": "Male", "not_stated": "Prefers not to say"}
+CHANNELS: dict[str, str] = {"post": "Post", "email": "Email", "sms": "Text message", "phone": "Phone call",
+                            "portal": "Resolve (online)"}

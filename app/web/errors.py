@@ -41,3 +41,22 @@ def handle_unexpected(exc: Exception):
     log.exception("unhandled error: %s", type(exc).__name__)
     db.session.rollback()
     return handle_http(InternalServerError())
+
+
+def handle_domain(exc: Exception):
+    """Domain rule violations raised by services: a 422 (the rules refuse it) or a 409 (the case's state, or a
+    record changed meanwhile), with the reasons in words. Nothing from the failed request is saved."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.cases.models import InvalidTransition
+
+    db.session.rollback()
+    if isinstance(exc, StaleDataError):
+        title, body = MESSAGES[409]
+        return render_template("errors/error.html", title=title, body=body, code=409), 409
+    if isinstance(exc, InvalidTransition):
+        return render_template("errors/error.html", title="You cannot do that yet", body=str(exc),
+                               code=409, back=True), 409
+    problems = getattr(exc, "problems", [str(exc)])
+    return render_template("errors/error.html", title="Sorry, we could not accept that",
+                           body="Nothing was saved, because:", problems=problems, code=422, back=True), 422

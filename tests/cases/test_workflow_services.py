@@ -1,0 +1,160 @@
+"""The workflow services: each step changes the case, writes a timeline event and an audit row, and refuses
+what the rules refuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.cases import services
+from app.cases.models import CaseStatus, InvalidTransition, TimelineEvent
+from app.cases.needs import config as needs_config
+from app.extensions import db
+from app.organisations.models import Team
+
+TODAY = clock.today
+
+
+@pytest.fixture
+def officer(ctx, demo_data):
+    return db.session.get(User, demo_data["officer-north"])
+
+
+def _trail(case) -> tuple[list[str], list[str]]:
+    kinds = list(db.session.scalars(select(TimelineEvent.kind).where(TimelineEvent.case_id == case.id)
+                                    .order_by(TimelineEvent.id)))
+    actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(case.public_id))
+                                      .order_by(AuditEvent.seq)))
+    return kinds, actions
+
+
+def _new(officer, disposal="adult_conditional_caution"):
+    team = db.session.scalar(select(Team).where(Team.name == "North Neighbourhood Team"))
+    return services.start_case(officer=officer, team=team, regime="current_practice", disposal_type=disposal,
+                               given_name="Sam", family_name="Lee")
+
+
+def _details(case, officer, born=None):
+    services.update_offender(case, {"date_of_birth": born or TODAY().replace(year=TODAY().year - 30),
+                                    "address": "1 High Street"}, None, by=officer)
+    services.add_offence(case, code="TH01", committed_on=TODAY() - timedelta(days=2), location="Co-op", by=officer)
+
+
+ANSWERS = {"evidence_sufficient": True, "evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke",
+           "admits": True, "consents": True, "exceptional_rationale": None, "cps_consent_reference": None}
+
+
+def _ready(case, officer):
+    _details(case, officer)
+    link = services.add_new_victim(case, {"given_name": "Val", "family_name": "Ng"}, enhanced_rights=True,
+                                   updates_opted_in=True, update_channel="email", by=officer)
+    services.record_screening(case, ANSWERS | {"caution_date": TODAY().isoformat()}, by=officer)
+    services.record_needs(case, dict.fromkeys(needs_config().domains, "low"), by=officer)
+    services.record_victim_view(case, link, {"attempts": [{"on": TODAY().isoformat(), "method": "phone"}],
+                                             "could_not_contact": True}, by=officer)
+    due = TODAY() + timedelta(weeks=4)
+    services.add_condition(case, {"type": "attendance", "purpose": "reparative", "hours": 3, "details": "Litter pick",
+                                  "due_on": due}, by=officer)
+    return link
+
+
+def test_each_step_writes_timeline_and_audit(officer):
+    case = _new(officer)
+    _ready(case, officer)
+    assert case.status is CaseStatus.READY
+    services.prepare_issue(case, {"evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke",
+                                  "admitted": True, "consented": True, "explained": True, "warning_given": True},
+                           deadline=TODAY() + timedelta(weeks=16), extension_reason=None, by=officer)
+    text = services.caution_text(case)
+    services.record_signature(case, signed_by_name="Sam Lee", shown_hash=services.document_hash(text), by=officer)
+    assert case.status is CaseStatus.ISSUED
+    kinds, actions = _trail(case)
+    for kind in ("case_opened", "offender_updated", "offence_added", "victim_added", "screened", "needs_assessed",
+                 "victim_views", "condition_added", "status_changed", "pre_issue_checked", "caution_issued",
+                 "conditions_set"):
+        assert kind in kinds, kind
+    for action in ("case.create", "case.offence_add", "case.victim_add", "case.screen", "case.needs_assess",
+                   "case.victim_views", "case.status", "case.pre_issue", "case.issue"):
+        assert action in actions, action
+    document = services.document_of(case)
+    assert document.text == text and "Litter pick" in text and "could not" not in text
+
+
+def test_status_goes_back_when_details_are_removed(officer):
+    case = _new(officer)
+    _details(case, officer)
+    services.record_no_victims(case, by=officer)
+    assert case.status is CaseStatus.SCREENING
+    services.remove_offence(case, case.offences[0], by=officer)
+    assert case.status is CaseStatus.DRAFT
+    with pytest.raises(InvalidTransition):
+        services.record_screening(case, ANSWERS | {"caution_date": TODAY().isoformat()}, by=officer)
+
+
+def test_conditions_over_the_cap_are_refused(officer):
+    case = _new(officer)
+    _details(case, officer)
+    with pytest.raises(services.RuleViolation, match="most allowed for this offence is £50"):
+        services.add_condition(case, {"type": "financial_penalty", "amount_pounds": 60, "details": "Pay",
+                                      "due_on": TODAY() + timedelta(days=7)}, by=officer)
+    problems = services.condition_limit_problems(case, {"type": "unpaid_work", "hours": 21, "details": "x",
+                                                        "due_on": TODAY() + timedelta(days=7)})
+    assert problems and problems[0][0] == "hours"
+
+
+def test_community_resolution_cannot_have_unpaid_work(officer):
+    case = _new(officer, "community_resolution")
+    problems = services.condition_limit_problems(case, {"type": "unpaid_work", "hours": 2, "details": "x",
+                                                        "due_on": TODAY() + timedelta(days=7)})
+    assert problems == [("type", "A community resolution cannot have a unpaid work condition.")]
+
+
+def test_prior_cautions_are_counted_within_the_look_back(officer):
+    earlier = _new(officer)
+    person = earlier.offender
+    earlier.issued_on = TODAY() - timedelta(days=365)
+    case = _new(officer)
+    case.offender_id = person.id
+    db.session.flush()
+    assert services.prior_cautions(case, TODAY()) == 1
+    earlier.issued_on = TODAY() - timedelta(days=365 * 3)
+    assert services.prior_cautions(case, TODAY()) == 0
+
+
+def test_repeat_caution_waits_for_a_supervisor(officer, demo_data):
+    case = _new(officer)
+    _ready(case, officer)
+    assert case.status is CaseStatus.READY
+    services.record_screening(case, ANSWERS | {"caution_date": TODAY().isoformat(),
+                                               "exceptional_rationale": "First offence in ten years"}, by=officer)
+    assert case.status is CaseStatus.SCREENING
+    approval = services.approvals_state(case)["exceptional_circumstances"]
+    supervisor = db.session.get(User, demo_data["supervisor"])
+    with pytest.raises(services.RuleViolation):
+        services.decide_approval(approval, approve=False, comment="", by=supervisor)
+    services.decide_approval(approval, approve=True, comment=None, by=supervisor)
+    assert case.status is CaseStatus.READY
+    with pytest.raises(InvalidTransition):
+        services.decide_approval(approval, approve=True, comment=None, by=supervisor)
+
+
+def test_signature_refused_when_the_document_changed(officer):
+    case = _new(officer)
+    _ready(case, officer)
+    services.prepare_issue(case, {"evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke"},
+                           deadline=TODAY() + timedelta(weeks=16), extension_reason=None, by=officer)
+    with pytest.raises(services.RuleViolation, match="changed after it was shown"):
+        services.record_signature(case, signed_by_name="Sam", shown_hash="0" * 64, by=officer)
+    assert case.status is CaseStatus.READY
+
+
+def test_offence_search_matches_every_word(ctx, demo_data):
+    titles = [o.title for o in services.search_offences("theft shop")]
+    assert titles and all("shop" in t.lower() for t in titles)
+    assert services.search_offences("%") == []  # LIKE wildcards are matched literally
+    assert services.search_offences("   ") == []
