@@ -223,7 +223,7 @@ class NewCaseForm(Form):
 
     def set_disposals(self, packs: dict, today: date) -> None:
         self.disposal.choices = {
-            f"{pack.id}:{key}": f"{d.label} ({pack.title})"
+            f"{pack.id}:{key}": d.label
             for pack in packs.values()
             if pack.effective_from <= today and (pack.effective_to is None or today < pack.effective_to)
             for key, d in pack.disposal_types.items()
