@@ -67,6 +67,28 @@ def SubmitField(label: str):
 # --- the guarded date field ---------------------------------------------------------------------------------
 
 
+
+class PlainDecimalField(DecimalField):
+    """A number of hours; says what to type instead of WTForms' "Not a valid decimal value"."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter the hours as a number, like 2 or 2.5") from None
+
+
+class PlainIntegerField(IntegerField):
+    """A whole number of pounds; says what to type instead of WTForms' "Not a valid integer value"."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter the amount in whole pounds, like 50") from None
+
 class _SafeDateInput(GovDateInput):
     """govuk-frontend-wtf's date input unpacks exactly three raw values; give it three, whatever was posted."""
 
@@ -427,11 +449,11 @@ class ConditionForm(Form):
     purpose = RadioField("Purpose", [required_if("type", ("attendance",), "Choose the purpose of the attendance")],
                          widget=GovRadioInput(), choices=PURPOSES,
                          description="Needed for attendance; optional for other types")
-    hours = DecimalField("Hours", [required_if("type", ("unpaid_work", "attendance"), "Enter the number of hours"),
+    hours = PlainDecimalField("Hours", [required_if("type", ("unpaid_work", "attendance"), "Enter the number of hours"),
                                    NumberRange(min=0.5, max=1000, message="Hours must be between 0.5 "
                                                                                       "and 1000")],
                          places=2, widget=GovTextInput(), description="Only for unpaid work and attendance")
-    amount_pounds = IntegerField("Amount in pounds", [
+    amount_pounds = PlainIntegerField("Amount in pounds", [
         required_if("type", ("financial_penalty",), "Enter the amount of the financial penalty"),
         NumberRange(min=1, max=100000, message="The amount must be £1 or more")], widget=GovTextInput(),
         description="Only for a financial penalty, in whole pounds")

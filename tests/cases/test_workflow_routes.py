@@ -277,6 +277,16 @@ def test_negative_hours_and_amount_over_the_cap(app, officer):
     condition(officer, cid, {"type": "financial_penalty", "amount_pounds": "50", "details": "Pay compensation"})
 
 
+def test_words_where_numbers_belong_say_what_to_type(app, officer):
+    cid = start(officer)
+    offence(officer, cid)
+    html = _summary(condition(officer, cid, COND_REHAB | {"hours": "ten"}, expect=422))
+    assert "Enter the hours as a number, like 2 or 2.5" in html and "Not a valid" not in html
+    html = _summary(condition(officer, cid, {"type": "financial_penalty", "amount_pounds": "£50.50",
+                                             "details": "Pay compensation"}, expect=422))
+    assert "Enter the amount in whole pounds, like 50" in html
+
+
 def test_missing_victims_views_stop_the_issue(app, officer):
     cid = start(officer)
     details(officer, cid)
