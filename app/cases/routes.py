@@ -134,7 +134,7 @@ def offences(case_id: str):
     if not form.is_submitted() and not is_partial():
         _viewed(case, "offences")
     return render("cases/offences.html", "results", case=case, form=form, q=q, results=results, chosen=chosen,
-                  status=status)
+                  announce=is_partial(), status=status)
 
 
 @bp.post("/<case_id>/offences/<offence_id>/remove")
@@ -328,14 +328,14 @@ def needs(case_id: str):
 # --- conditions ---------------------------------------------------------------------------------------------------
 
 
-def _condition_page(case, form, status=200, block=None, editing=None):
+def _condition_page(case, form, status=200, block=None, editing=None, announce=None):
     assessment = services.needs_of(case)
     suggestions = needs_config().suggestions(assessment.levels) if assessment else []
     views = [(link, services.view_of(link)) for link in case.victims]
     return render("cases/conditions.html", block, case=case, form=form, status=status, editing=editing,
                   disposal=services.disposal_of(case), suggestions=suggestions, assessment=assessment, views=views,
                   problems=services.condition_problems(case), deadline=services.planned_deadline(case),
-                  labels=forms.CONDITION_LABELS)
+                  labels=forms.CONDITION_LABELS, announce=announce)
 
 
 def _condition_form(case, **kw):
@@ -359,7 +359,8 @@ def conditions(case_id: str):
         services.add_condition(case, form.values(), by=current_user)
         db.session.commit()
         if is_partial():  # htmx: the updated list and a fresh form, in place
-            return _condition_page(case, _condition_form(case, formdata=None), block="workspace")
+            return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
+                                   announce="Condition added.")
         return _to(".conditions", case_id=case.public_id)
     if form.is_submitted():
         return _condition_page(case, form, 422, block="condition_form")
@@ -397,7 +398,8 @@ def remove_condition(case_id: str, condition_id: str):
     services.remove_condition(case, condition, by=current_user)
     db.session.commit()
     if is_partial():
-        return _condition_page(case, _condition_form(case, formdata=None), block="workspace")
+        return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
+                               announce="Condition removed.")
     return _to(".conditions", case_id=case.public_id)
 
 
