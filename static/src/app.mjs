@@ -14,3 +14,14 @@ document.addEventListener("htmx:after:process", (event) => {
     });
   }
 });
+
+// When a swap removes the focused element (a "Remove" button, say), focus would fall back to the top of the
+// page. Put it on the first heading of the new content instead, so keyboard and screen reader users keep their place.
+document.addEventListener("htmx:after:swap", () => {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const heading = document.querySelector("[data-focus-after-swap]");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+});
