@@ -355,6 +355,11 @@ class ScreeningForm(Form):
                                   hint="Only for an offence that can only be tried in the Crown Court")
     submit = SubmitField("Save and check eligibility")
 
+    def ask(self, questions: dict[str, str]) -> None:
+        """Word the questions as the case's rule pack words them."""
+        for key, text in questions.items():
+            getattr(self, key).label.text = text
+
     def answers(self) -> dict:
         return {"caution_date": self.caution_date.data.isoformat(),
                 "evidence_sufficient": self.evidence_sufficient.data == "yes",

@@ -257,13 +257,15 @@ def screening(case_id: str):
                     "cps_consent_reference"):
             data[key] = answers.get(key)
     form = forms.ScreeningForm(data=data)
+    questions = services.pack_of(case).eligibility_questions
+    form.ask(questions)
     details = services.details_problems(case)
     if form.validate_on_submit():
         problem = services.age_problem(case, form.caution_date.data)
         if problem:
             form.caution_date.errors.append(problem)
         else:
-            services.record_screening(case, form.answers(), by=current_user)
+            services.record_screening(case, form.answers() | {"questions": questions}, by=current_user)
             db.session.commit()
             return _to(".screening", case_id=case.public_id)
     if not form.is_submitted():

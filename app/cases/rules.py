@@ -18,6 +18,8 @@ HOUR_CAP_KEYS = ("unpaid_work", "attendance_reparative", "attendance_rehabilitat
 MODES_OF_TRIAL = ("summary", "either_way", "indictable_only")
 INDICTABLE_ONLY_POLICIES = ("barred", "exceptional_with_cps_consent")
 APPROVALS = ("exceptional_circumstances", "indictable_only", "deadline_extension", "repeat_caution")
+QUESTIONS = ("evidence_sufficient", "evidence_decided_by", "admits", "consents", "exceptional_rationale",
+             "cps_consent_reference")
 
 
 class RulePackError(Exception):
@@ -63,6 +65,7 @@ class RulePack:
     deadline: Deadline
     repeat_caution: RepeatCaution
     approval_required: frozenset[str]
+    eligibility_questions: dict[str, str]
     disposal_types: dict[str, DisposalType]
     path: Path
 
@@ -171,6 +174,13 @@ def load_pack(path: Path) -> RulePack:
     for a in approvals:
         if a not in APPROVALS:
             reader.fail("approval_required", f"unknown decision {a!r} (known: {', '.join(APPROVALS)})")
+    questions = g(data, "eligibility_questions", dict)
+    for q in QUESTIONS:
+        text = g(questions, q, str, where="eligibility_questions.").strip()
+        if not text:
+            reader.fail(f"eligibility_questions.{q}", "must not be empty")
+    if unknown := set(questions) - set(QUESTIONS):
+        reader.fail("eligibility_questions", f"unknown question(s) {', '.join(sorted(unknown))}")
     disposals_raw = g(data, "disposal_types", dict)
     if not disposals_raw:
         reader.fail("disposal_types", "must list at least one disposal type")
@@ -182,6 +192,7 @@ def load_pack(path: Path) -> RulePack:
         effective_to=effective_to, sources=tuple(g(data, "sources", list)), minimum_age=minimum_age,
         commencement=g(data, "commencement", date, optional=True), deadline=deadline, repeat_caution=repeat,
         approval_required=frozenset(approvals),
+        eligibility_questions={q: " ".join(questions[q].split()) for q in QUESTIONS},
         disposal_types={k: _disposal(reader, k, v) for k, v in disposals_raw.items()}, path=path,
     )
 

@@ -57,6 +57,9 @@ def _broken_copy(tmp_path, mutate) -> Path:
      "disposal_types.community_resolution.indictable_only: must be one of"),
     (lambda d: d.update(approval_required=["coffee"]), "approval_required: unknown decision 'coffee'"),
     (lambda d: d.update(disposal_types={}), "disposal_types: must list at least one disposal type"),
+    (lambda d: d["eligibility_questions"].pop("admits"), "eligibility_questions.admits: is missing"),
+    (lambda d: d["eligibility_questions"].update(consents=" "), "eligibility_questions.consents: must not be empty"),
+    (lambda d: d["eligibility_questions"].update(mood="How are you?"), "unknown question(s) mood"),
 ])
 def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
     with pytest.raises(RulePackError) as caught:

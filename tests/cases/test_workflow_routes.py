@@ -20,6 +20,7 @@ from app.cases.models import (
     CaseStatus,
     CautionDocument,
     Condition,
+    Screening,
     TimelineEvent,
 )
 from app.extensions import db
@@ -169,7 +170,13 @@ def test_new_case_to_issued_with_two_conditions(app, login_as):
     offence(officer, cid)
     victim(officer, cid)
     assert _case(app, cid).status is CaseStatus.SCREENING
+    pack = app.extensions["rule_packs"]["current_practice"]
+    asked = officer.get(f"/cases/{cid}/screening").get_data(as_text=True)
+    assert pack.eligibility_questions["admits"] in asked  # the pack words the questions
     screen(officer, cid)
+    with app.app_context():
+        recorded = db.session.scalar(select(Screening).where(Screening.case_id == _case(app, cid).id))
+        assert recorded.answers["questions"] == pack.eligibility_questions and recorded.answers["admits"] is True
     needs(officer, cid)
     views(app, officer, cid)
     conditions_page = officer.get(f"/cases/{cid}/conditions").get_data(as_text=True)
