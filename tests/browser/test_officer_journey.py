@@ -18,6 +18,7 @@ import pytest
 
 from app import clock
 from app.cases.needs import config as needs_config
+from app.cases.rules import load_all
 from app.demo import PERSONAS_BY_KEY
 from tests.browser.conftest import MISSING, check_accessibility
 from tests.browser.test_journeys import expect_heading, sign_in
@@ -226,11 +227,12 @@ def screening(officer: Officer, today: date) -> None:
     officer.follow("Eligibility screening", "Eligibility screening")
     for part, value in zip(("Day", "Month", "Year"), _d(today), strict=True):  # planned for today
         expect(officer.group("When will the caution be given?").get_by_label(part, exact=True)).to_have_value(value)
-    officer.choose("Is there enough evidence to charge the person?", "Yes")
-    officer.choose("Who decided that?", "A police officer")
+    asked = load_all()["current_practice"].eligibility_questions  # the pack words the questions
+    officer.choose(asked["evidence_sufficient"], "Yes")
+    officer.choose(asked["evidence_decided_by"], "A police officer")
     officer.fill("Name of the person who decided", "PC Amy Clarke")
-    officer.choose("Does the person admit the offence?", "Yes")
-    officer.choose("Does the person agree to the caution?", "Yes")
+    officer.choose(asked["admits"], "Yes")
+    officer.choose(asked["consents"], "Yes")
     officer.submit("Save and check eligibility")
     expect(page.get_by_role("heading", name="Result", level=2)).to_be_visible()
     expect(page.locator(".govuk-tag", has_text="Eligible")).to_have_text("Eligible")
