@@ -23,7 +23,7 @@ from app.cases.models import (
     TimelineEvent,
 )
 from app.extensions import db
-from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Role
+from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, Role, Service
 
 
 def role(user) -> Role | None:
@@ -183,6 +183,12 @@ def visible_timeline(user, case: Case) -> Select:
     party = role(user)
     if party in POLICE_ROLES:
         return q.where(TimelineEvent.visible_police)
+    if party in PROVIDER_ROLES:
+        # Only events of the provider's own referrals (and, for a caseworker, of those assigned to them).
+        from app.referrals.models import Referral
+
+        theirs = visible_referrals(user).where(Referral.case_id == case.id).with_only_columns(Referral.id)
+        return q.where(TimelineEvent.visible_provider, TimelineEvent.referral_id.in_(theirs))
     if case.issued_on is None and party in (Role.OFFENDER, Role.VICTIM):
         return q.where(false())  # nothing of a case still being prepared
     if party is Role.OFFENDER and case.offender_id == user.person_id:
@@ -197,3 +203,148 @@ def visible_timeline(user, case: Case) -> Select:
 def can_view_special_category(user, case: Case) -> bool:
     """Ethnicity, sex and health: police who may see the case, never providers or the public."""
     return can_view_case(user, case)
+
+
+# --- the provider directory -------------------------------------------------------------------------------------
+
+
+def can_manage_directory(user) -> bool:
+    """The OOCD coordinator manages their force's provider directory."""
+    return role(user) is Role.COORDINATOR
+
+
+def visible_services(user) -> Select:
+    """Services in the directory of the user's force: the coordinator's to manage, officers' to refer to."""
+    if not is_police(user):
+        return select(Service).where(false())
+    return select(Service).where(Service.force_id == user.membership.organisation_id)
+
+
+def service_or_404(public_id) -> Service:
+    from flask_login import current_user
+
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(visible_services(current_user).where(Service.public_id == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def provider_staff(user, provider: Organisation) -> Select:
+    """A provider's staff and their roles, for the coordinator (users with an active membership there)."""
+    from app.auth.models import User
+
+    if not can_manage_directory(user):
+        return select(User, Membership).where(false())
+    return (select(User, Membership).join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == provider.id, Membership.active, User.active)
+            .order_by(Membership.role, User.display_name))
+
+
+# --- referrals, appointments and group sessions -------------------------------------------------------------------
+
+
+def visible_referrals(user) -> Select:
+    """Police: referrals of the cases they may see. A provider manager: their organisation's referrals. A
+    caseworker: only the referrals assigned to them. Nobody else: none."""
+    from app.referrals.models import Referral
+
+    party = role(user)
+    if party in POLICE_ROLES:
+        return select(Referral).join(Case, Referral.case_id == Case.id).where(_police_case_filter(user))
+    if party is Role.PROVIDER_MANAGER:
+        return select(Referral).where(Referral.provider_id == user.membership.organisation_id)
+    if party is Role.CASEWORKER:
+        return select(Referral).where(Referral.provider_id == user.membership.organisation_id,
+                                      Referral.caseworker_id == user.id)
+    return select(Referral).where(false())
+
+
+def can_refer(user, case: Case) -> bool:
+    """The case's team refers, once the caution has been issued."""
+    from app.cases.models import CaseStatus
+
+    return may_work_on_case(user, case) and case.status is CaseStatus.ISSUED
+
+
+def can_decide_referral(user, referral) -> bool:
+    """Accept or decline: a manager of the provider it was sent to."""
+    return role(user) is Role.PROVIDER_MANAGER and referral.provider_id == user.membership.organisation_id
+
+
+def can_work_on_referral(user, referral) -> bool:
+    """Book, record attendance, write notes, report the end: the assigned caseworker or a manager of the
+    provider, while the referral is accepted or in progress."""
+    from app.referrals.models import WORKING_STATUSES
+
+    if referral.status not in WORKING_STATUSES or not is_provider(user):
+        return False
+    if referral.provider_id != user.membership.organisation_id:
+        return False
+    return role(user) is Role.PROVIDER_MANAGER or referral.caseworker_id == user.id
+
+
+def referral_or_404(public_id, need: str = "view"):
+    """need="view": any visible referral; "decide": a manager of its provider; "work": the assigned caseworker or
+    a manager, while it is open for work (a finished one is refused in words)."""
+    from flask_login import current_user
+
+    from app.referrals.models import Referral
+
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(visible_referrals(current_user).where(Referral.public_id == key))
+    if found is None:
+        abort(404)
+    if need == "decide":
+        if not can_decide_referral(current_user, found):
+            abort(404 if not is_provider(current_user) else 403)
+    elif need == "work":
+        if not is_provider(current_user):
+            abort(404)
+        if not can_work_on_referral(current_user, found):
+            raise InvalidTransition(f"This referral is {found.status.label.lower()}, so nothing more can be "
+                                    "recorded on it.")
+    elif need != "view":
+        raise ValueError(need)
+    return found
+
+
+def appointment_or_404(public_id, need: str = "view"):
+    """An appointment of a visible referral; need="work": one the user may book, change or record."""
+    from flask_login import current_user
+
+    from app.referrals.models import Appointment, Referral
+
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(select(Appointment).where(
+        Appointment.public_id == key, Appointment.referral_id.in_(visible_referrals(current_user)
+                                                                 .with_only_columns(Referral.id))))
+    if found is None:
+        abort(404)
+    if need == "work":
+        referral_or_404(found.referral.public_id, need="work")
+    return found
+
+
+def visible_group_sessions(user) -> Select:
+    """A provider manager: their organisation's sessions. A caseworker: the sessions they run."""
+    from app.referrals.models import GroupSession
+
+    if role(user) is Role.PROVIDER_MANAGER:
+        return select(GroupSession).where(GroupSession.provider_id == user.membership.organisation_id)
+    if role(user) is Role.CASEWORKER:
+        return select(GroupSession).where(GroupSession.provider_id == user.membership.organisation_id,
+                                          GroupSession.facilitator_id == user.id)
+    return select(GroupSession).where(false())
+
+
+def group_session_or_404(public_id):
+    from flask_login import current_user
+
+    from app.referrals.models import GroupSession
+
+    key = _uuid_or_404(public_id)
+    found = db.session.scalar(visible_group_sessions(current_user).where(GroupSession.public_id == key))
+    if found is None:
+        abort(404)
+    return found

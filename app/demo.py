@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.cases import services as case_services
 from app.cases.models import Case, CaseOffence, CaseStatus, Condition, NeedsAssessment, Offence, Screening, VictimView
 from app.extensions import db
-from app.organisations.models import Membership, Organisation, OrgKind, Role, Team
+from app.organisations.models import Membership, Organisation, OrgKind, Role, Service, Team
 from app.people.models import Person, SpecialCategory
 
 
@@ -98,14 +98,35 @@ def seed(issuer: str) -> dict[str, User]:
                         team_id=teams[p.team].id if p.team else None)
         users[p.key] = user
 
+    services = _seed_services(orgs)
     # Cases belong to this issuer's personas (a different port means a different issuer, so new users).
     if db.session.scalar(select(Case.id).where(Case.officer_id == users["officer-north"].id).limit(1)) is None:
-        _seed_cases(teams, users, people)
+        _seed_cases(teams, users, people, services)
     db.session.flush()
     return users
 
 
-def _seed_cases(teams, users, people) -> None:
+DEMO_SERVICES = [
+    ("FSR", "Alcohol awareness course", "alcohol", {"areas": ["NT"], "delivery_modes": ["in_person", "video"],
+                                                    "weekly_capacity": 10, "contact_name": "George Lim",
+                                                    "contact_email": "referrals@freshstart.example.org"}),
+    ("FSR", "Drug awareness course", "drugs", {"areas": ["NT"], "delivery_modes": ["in_person"],
+                                               "weekly_capacity": 6}),
+    ("PWC", "Women's wrap-around support", "womens_service", {"sex": "female", "delivery_modes": ["in_person",
+                                                                                                   "phone"],
+                                                              "weekly_capacity": 4, "contact_name": "Erin Walsh"}),
+]
+
+
+def _seed_services(orgs) -> dict[str, Service]:
+    found = {}
+    for provider, name, category, values in DEMO_SERVICES:
+        found[name] = _get_or_add(Service, {"force_id": orgs[FORCE[0]].id, "provider_id": orgs[provider].id,
+                                            "name": name}, category=category, **values)
+    return found
+
+
+def _seed_cases(teams, users, people, services) -> None:
     north, south = teams["North Neighbourhood Team"], teams["South Response Team"]
     today = clock.today()
     main = case_services.open_case(
@@ -140,6 +161,13 @@ def _seed_cases(teams, users, people) -> None:
                             by=users["officer-north"])
     main.status, main.issued_on = CaseStatus.ISSUED, issued
     main.evidence_decided_by, main.evidence_decision_maker = "officer", "PC Amy Clarke"
+    db.session.flush()
+    db.session.refresh(main, ["conditions"])
+    # One referral, waiting for Fresh Start Recovery's manager: the alcohol course condition.
+    from app.referrals import services as referral_services
+
+    referral_services.send_referral(main, main.conditions[0], services["Alcohol awareness course"],
+                                    by=users["officer-north"])
 
     extra = [
         ("Ali", "Hassan", north, "officer-north", "CD01", "Criminal damage (value £5000 or less)"),

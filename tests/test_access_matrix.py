@@ -88,6 +88,28 @@ def nobody(anonymous=TO_SIGN_IN) -> dict:
     return grid(404, anonymous=anonymous)
 
 
+NORTH = ("officer-north", "supervisor", "coordinator")  # may see the own case and its referrals
+FRESHSTART = ("freshstart-manager", "freshstart-caseworker")
+PROVIDERS = ("pathways-manager", "pathways-caseworker", *FRESHSTART)
+
+
+def only(status, *roles, anonymous=TO_SIGN_IN, **others) -> dict:
+    """`status` for these roles, 404 for every other signed-in role; `others` maps more roles to outcomes."""
+    return grid(404, anonymous=anonymous, allow=dict.fromkeys(roles, status) | {
+        k.replace("_", "-"): v for k, v in others.items()})
+
+
+def referral_work(ok, path, anonymous=TO_SIGN_IN) -> tuple:
+    """Provider work on a referral: Fresh Start's manager and the assigned caseworker on the working referral;
+    on the referral still waiting for a decision, its manager is told it cannot be done yet (409)."""
+    return (
+        Probe("GET", path.format(r="{working_referral}"), only(200, *FRESHSTART)),
+        Probe("POST", path.format(r="{working_referral}"), only(ok, *FRESHSTART, anonymous=400), csrf=True),
+        Probe("GET", path.format(r="{sent_referral}"), only(409, "freshstart-manager")),
+        Probe("GET", path.format(r="{unknown_case}"), nobody()),
+    )
+
+
 MATRIX: dict[str, tuple[Probe, ...]] = {
     "web.home": (Probe("GET", "/", grid(200, anonymous=TO_SIGN_IN)),),
     "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
@@ -174,6 +196,67 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             ("cases.remove_condition", "conditions/{unknown_case}/remove", False),
         )},
     },
+    # --- the provider directory: the OOCD coordinator only ---
+    "organisations.service_list": (Probe("GET", "/organisations/services", only(200, "coordinator")),),
+    "organisations.providers": (Probe("GET", "/organisations/providers", only(200, "coordinator")),),
+    "organisations.new_service": (
+        Probe("GET", "/organisations/services/new", only(200, "coordinator")),
+        Probe("POST", "/organisations/services/new", only(422, "coordinator", anonymous=400), csrf=True),
+    ),
+    "organisations.edit_service": (
+        Probe("GET", "/organisations/services/{service}", only(200, "coordinator")),
+        Probe("POST", "/organisations/services/{service}", only(422, "coordinator", anonymous=400), csrf=True),
+        Probe("GET", "/organisations/services/{unknown_case}", nobody()),
+        Probe("GET", "/organisations/services/not-a-uuid", nobody()),
+    ),
+    "organisations.service_active": (
+        Probe("POST", "/organisations/services/{service}/active", only(422, "coordinator", anonymous=400),
+              csrf=True),
+        Probe("POST", "/organisations/services/{unknown_case}/active", nobody(400), csrf=True),
+    ),
+    # --- referrals: the own (issued) case has a referral waiting for Fresh Start's decision and a working one
+    # assigned to Fresh Start's caseworker, with an appointment and a group session; Pathways sees none of it ---
+    "referrals.new": (
+        Probe("GET", "/referrals/new/{own_case}", only(200, "officer-north", "supervisor", coordinator=403)),
+        Probe("POST", "/referrals/new/{own_case}", only(422, "officer-north", "supervisor", coordinator=403,
+                                                         anonymous=400), csrf=True),
+        Probe("GET", "/referrals/new/{other_case}", only(409, "officer-south", coordinator=403)),  # a draft
+        Probe("GET", "/referrals/new/{other_force_case}", nobody()),
+    ),
+    "referrals.show": (
+        Probe("GET", "/referrals/{sent_referral}", only(200, *NORTH, "freshstart-manager")),
+        Probe("GET", "/referrals/{working_referral}", only(200, *NORTH, *FRESHSTART)),
+        Probe("GET", "/referrals/{unknown_case}", nobody()),
+        Probe("GET", "/referrals/not-a-uuid", nobody()),
+    ),
+    "referrals.decide": (
+        Probe("GET", "/referrals/{sent_referral}/decide", only(200, "freshstart-manager")),
+        Probe("POST", "/referrals/{sent_referral}/decide", only(422, "freshstart-manager", anonymous=400),
+              csrf=True),
+        # Already accepted: its manager is told so (409); its caseworker may not decide (403).
+        Probe("GET", "/referrals/{working_referral}/decide", only(409, "freshstart-manager",
+                                                                  freshstart_caseworker=403)),
+    ),
+    "referrals.notes": referral_work(422, "/referrals/{r}/notes"),
+    "referrals.end": referral_work(422, "/referrals/{r}/end"),
+    "referrals.book": referral_work(422, "/referrals/{r}/appointments"),
+    **{endpoint: (
+        Probe("GET", f"/referrals/appointments/{{appointment}}/{path}", only(200, *FRESHSTART)),
+        Probe("POST", f"/referrals/appointments/{{appointment}}/{path}", only(422, *FRESHSTART, anonymous=400),
+              csrf=True),
+        # htmx fragment requests go through the same route and rules (see tests/referrals for the fragments).
+        Probe("GET", f"/referrals/appointments/{{unknown_case}}/{path}", nobody()),
+    ) for endpoint, path in (("referrals.attendance", "attendance"), ("referrals.reschedule", "reschedule"),
+                             ("referrals.cancel", "cancel"))},
+    "referrals.new_group": (
+        Probe("GET", "/referrals/groups/new", only(200, *PROVIDERS)),
+        Probe("POST", "/referrals/groups/new", only(422, *PROVIDERS, anonymous=400), csrf=True),
+    ),
+    "referrals.group": (
+        Probe("GET", "/referrals/groups/{group}", only(200, *FRESHSTART)),
+        Probe("POST", "/referrals/groups/{group}", only(422, *FRESHSTART, anonymous=400), csrf=True),
+        Probe("GET", "/referrals/groups/{unknown_case}", nobody()),
+    ),
 }
 
 
@@ -202,6 +285,31 @@ def _second_force_case() -> Case:
                                    disposal_type="adult_conditional_caution", offence_summary="Shoplifting")
 
 
+def _referrals(own: Case) -> dict[str, str]:
+    """The demo's referral (sent to Fresh Start, waiting), and a second one accepted for Fresh Start's caseworker
+    with an appointment today and a place in a group session tomorrow."""
+    from datetime import datetime, time, timedelta
+
+    from app.organisations.models import Service
+    from app.referrals import services as referral_services
+    from app.referrals.models import Referral
+
+    users = {u.subject: u for u in db.session.scalars(select(User))}
+    sent = db.session.scalar(select(Referral).where(Referral.case_id == own.id))
+    drugs = db.session.scalar(select(Service).where(Service.name == "Drug awareness course"))
+    working = referral_services.send_referral(own, own.conditions[1], drugs, by=users["officer-north"])
+    referral_services.accept_referral(working, users["freshstart-caseworker"], by=users["freshstart-manager"])
+    today = datetime.combine(clock.today(), time(0, 5), tzinfo=clock.LONDON)
+    appointment = referral_services.book_appointment(working, starts_at=today, minutes=30, mode="in_person",
+                                                     place="Fresh Start, Northtown", by=users["freshstart-caseworker"])
+    group = referral_services.create_group_session(
+        provider_id=working.provider_id, title="Drug awareness workshop", starts_at=today + timedelta(days=1),
+        minutes=120, mode="in_person", place="Fresh Start", referrals=[working], by=users["freshstart-caseworker"])
+    return {"sent_referral": str(sent.public_id), "working_referral": str(working.public_id),
+            "appointment": str(appointment.public_id), "group": str(group.public_id),
+            "service": str(drugs.public_id)}
+
+
 @pytest.fixture
 def objects(app, demo_data) -> dict[str, str]:
     with app.app_context():
@@ -211,6 +319,7 @@ def objects(app, demo_data) -> dict[str, str]:
         other_force = _second_force_case()
         ids = {"own_case": str(own.public_id), "other_case": str(other.public_id),
                "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4())}
+        ids |= _referrals(own)
         db.session.commit()
         db.session.remove()
     return ids
@@ -227,7 +336,8 @@ def test_every_route_is_in_the_matrix(app):
 
 def test_matrix_is_well_formed(app):
     """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
-    dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case"), str(uuid.uuid4()))
+    dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
+                           "working_referral", "appointment", "group", "service"), str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
         for probe in probes:
@@ -362,10 +472,17 @@ def test_visible_timeline_per_party(people):
     assert {"case_opened", "caution_issued", "offender_only", "victim_only", "provider_only"} <= everything
     for key in ("officer-north", "supervisor", "coordinator"):
         assert _kinds(users[key], own) == everything - {"not_police"}, key
-    assert _kinds(users["offender"], own) == {"caution_issued", "offender_only", "not_police"}
+    assert _kinds(users["offender"], own) == {"caution_issued", "offender_only", "not_police", "appointment_booked"}
     assert _kinds(users["victim"], own) == {"caution_issued", "victim_only"}
-    for key in ("pathways-manager", "pathways-caseworker", "freshstart-manager", "freshstart-caseworker",
-                "scrutiny", ANONYMOUS):
+    # Providers: only the events of their own referrals ("provider_only" belongs to no referral). Fresh Start's
+    # manager sees both its referrals; its caseworker only the one assigned to them.
+    referral_events = {"referral_sent", "referral_accepted", "appointment_booked"}
+    assert _kinds(users["freshstart-manager"], own) == referral_events
+    assert _kinds(users["freshstart-caseworker"], own) == referral_events
+    sent = {e.referral_id for e in db.session.scalars(access.visible_timeline(users["freshstart-manager"], own))}
+    mine = {e.referral_id for e in db.session.scalars(access.visible_timeline(users["freshstart-caseworker"], own))}
+    assert len(sent) == 2 and len(mine) == 1 and mine < sent
+    for key in ("pathways-manager", "pathways-caseworker", "scrutiny", ANONYMOUS):
         assert _kinds(users[key], own) == set(), key
     # Not their case: the offender and victim see nothing of it, even events marked for their party.
     assert _kinds(users["offender"], cases["north_other"]) == set()

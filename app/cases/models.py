@@ -128,6 +128,8 @@ class TimelineEvent(db.Model):
     visible_provider: Mapped[bool] = mapped_column(default=False)
     visible_offender: Mapped[bool] = mapped_column(default=False)
     visible_victim: Mapped[bool] = mapped_column(default=False)
+    # The referral an event belongs to: providers see only the events of their own referrals.
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
 
     actor: Mapped[User | None] = relationship()
 
@@ -247,6 +249,9 @@ class Condition(TimestampMixin, db.Model):
     amount_pounds: Mapped[int | None]
     due_on: Mapped[date]
     remedy_from_victim: Mapped[bool] = mapped_column(default=False)
+    # After issue: what a provider's end-of-service report said (completed, ended_early), and when.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -61,7 +61,18 @@ def needs_attention(today: date, soon_days: int):
     waiting = exists().where(Approval.case_id == Case.id,
                              Approval.status.in_([ApprovalStatus.PENDING, ApprovalStatus.RETURNED]))
     due_soon = (Case.status == CaseStatus.ISSUED) & (Case.deadline <= today + timedelta(days=soon_days))
-    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE)
+    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE, missed_appointment())
+
+
+def missed_appointment():
+    """An issued case with an appointment whose outcome can count towards non-compliance (did not attend, late
+    and refused entry ...: config/attendance.yaml): the officer must decide, so it needs attention at once."""
+    from app.referrals.models import Appointment, Referral
+    from app.referrals.outcomes import counting_codes
+
+    return (Case.status == CaseStatus.ISSUED) & exists().where(
+        Referral.case_id == Case.id, Appointment.referral_id == Referral.id,
+        Appointment.outcome.in_(counting_codes()))
 
 
 def _like_prefix(text: str) -> str:

@@ -51,11 +51,13 @@ def next_reference() -> str:
 
 
 def add_event(case: Case, kind: str, summary: str, *, by=None, detail: dict | None = None, provider=False,
-              offender=False, victim=False) -> TimelineEvent:
-    """Add a timeline event. Police always see it; the flags say which other parties may."""
+              offender=False, victim=False, referral=None) -> TimelineEvent:
+    """Add a timeline event. Police always see it; the flags say which other parties may (a provider only when the
+    event belongs to one of its referrals)."""
     event = TimelineEvent(case_id=case.id, occurred_at=clock.now(), actor_id=getattr(by, "id", None), kind=kind,
                           summary=summary, detail=detail or {}, visible_provider=provider,
-                          visible_offender=offender, visible_victim=victim)
+                          visible_offender=offender, visible_victim=victim,
+                          referral_id=getattr(referral, "id", None))
     db.session.add(event)
     db.session.flush()
     return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import PublicIdMixin, TimestampMixin, str_enum
@@ -85,3 +85,47 @@ class Membership(TimestampMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
+
+
+class Service(PublicIdMixin, TimestampMixin, db.Model):
+    """A provider's service in a police force's directory. Deactivated, never deleted: referrals refer to it."""
+
+    __tablename__ = "services"
+    __table_args__ = (Index("ix_services_force_active", "force_id", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))  # whose directory lists it
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(48))  # a key of config/services.yaml categories
+    description: Mapped[str | None] = mapped_column(String(2000))
+    areas: Mapped[list] = mapped_column(JSON, default=list)  # postcode districts or local authority names
+    sex: Mapped[str] = mapped_column(String(16), default="any")  # any, female, male
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+    delivery_modes: Mapped[list] = mapped_column(JSON, default=list)
+    weekly_capacity: Mapped[int]  # new referrals a week
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id], lazy="joined")
+
+    def serves_area(self, postcode: str | None) -> bool:
+        """No areas listed: everywhere. Otherwise the postcode's district (e.g. NT1) or its area (NT) is listed."""
+        if not self.areas:
+            return True
+        if not postcode:
+            return False
+        district = postcode.upper().split()[0] if " " in postcode.strip() else postcode.upper()[:-3]
+        area = district.rstrip("0123456789")
+        listed = {a.upper() for a in self.areas}
+        return district in listed or area in listed
+
+    def suits(self, age: int | None, sex: str | None) -> bool:
+        """Who it is for: unknown facts never exclude anyone (the provider checks on acceptance)."""
+        if age is not None and ((self.min_age is not None and age < self.min_age)
+                                or (self.max_age is not None and age > self.max_age)):
+            return False
+        return not (self.sex != "any" and sex in ("female", "male") and sex != self.sex)

@@ -40,7 +40,10 @@ def home():
         template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
         return render(template, cases=cases, timelines=timelines)
     if role in (Role.PROVIDER_MANAGER, Role.CASEWORKER):
-        return render("home/provider.html")
+        from app.referrals import queries as referral_queries
+        from app.referrals.routes import common_context
+
+        return render("home/provider.html", box=referral_queries.inbox(current_user), **common_context())
     return render("home/scrutiny.html")
 
 

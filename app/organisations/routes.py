@@ -1,0 +1,105 @@
+"""The provider directory, managed by the OOCD coordinator: services, and each provider's staff and roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import access
+from app.extensions import db
+from app.organisations import forms, services
+from app.organisations.categories import config as directory_config
+from app.organisations.models import Organisation, OrgKind, Service
+from app.web.htmx import render
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+def _coordinator() -> None:
+    if not access.can_manage_directory(current_user):
+        abort(404)
+
+
+def _provider(public_id: str | None) -> Organisation:
+    found = next((p for p in services.providers() if str(p.public_id) == public_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/services")
+@login_required
+def service_list():
+    _coordinator()
+    rows = db.session.scalars(access.visible_services(current_user)
+                              .order_by(Service.active.desc(), Service.name)).all()
+    return render("organisations/services.html", services=rows, cfg=directory_config())
+
+
+def _form(**kw) -> forms.ServiceForm:
+    form = forms.ServiceForm(**kw)
+    form.set_choices(services.providers())
+    return form
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@login_required
+def new_service():
+    _coordinator()
+    form = _form()
+    if form.validate_on_submit():
+        services.add_service(force=current_user.organisation, provider=_provider(form.provider.data),
+                             values=form.values(), by=current_user)
+        db.session.commit()
+        return redirect(url_for(".service_list"), 303)
+    return render("organisations/service_form.html", form=form, service=None,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/services/<service_id>", methods=["GET", "POST"])
+@login_required
+def edit_service(service_id: str):
+    _coordinator()
+    service = access.service_or_404(service_id)
+    data = None
+    if request.method == "GET":
+        data = {"provider": str(service.provider.public_id), "areas": ", ".join(service.areas or [])}
+    form = _form(obj=service, data=data)
+    if request.method == "GET":
+        form.areas.data = data["areas"]
+        form.provider.data = data["provider"]
+    if form.validate_on_submit():
+        services.update_service(service, provider=_provider(form.provider.data), values=form.values(),
+                                by=current_user)
+        db.session.commit()
+        return redirect(url_for(".service_list"), 303)
+    return render("organisations/service_form.html", form=form, service=service,
+                  active_form=forms.ActiveForm(formdata=None, data={"active": "no" if service.active else "yes"}),
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/services/<service_id>/active")
+@login_required
+def service_active(service_id: str):
+    _coordinator()
+    service = access.service_or_404(service_id)
+    form = forms.ActiveForm()
+    if not form.validate_on_submit():
+        return render("organisations/service_form.html", form=_form(obj=service, formdata=None), service=service,
+                      active_form=form, status=422)
+    services.set_active(service, form.active.data == "yes", by=current_user)
+    db.session.commit()
+    return redirect(url_for(".service_list"), 303)
+
+
+@bp.get("/providers")
+@login_required
+def providers():
+    _coordinator()
+    orgs = services.providers()
+    staff = {org.id: db.session.execute(access.provider_staff(current_user, org)).all() for org in orgs}
+    counts = {org.id: db.session.scalar(select(db.func.count(Service.id)).where(
+        Service.provider_id == org.id, Service.force_id == current_user.organisation.id, Service.active))
+        for org in orgs}
+    return render("organisations/providers.html", providers=orgs, staff=staff, counts=counts, OrgKind=OrgKind)

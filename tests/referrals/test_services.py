@@ -1,0 +1,345 @@
+"""Referral, appointment and attendance services: the state machine, capacity, the referral dataset, double
+booking, the attendance rules of every configured code, optimistic locking, and the end-of-service report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.cases import queries as case_queries
+from app.cases.models import Case, CaseStatus, Condition, InvalidTransition, TimelineEvent
+from app.cases.services import RuleViolation
+from app.extensions import db
+from app.people.models import SpecialCategory
+from app.referrals import services
+from app.referrals.models import Appointment, AppointmentChange, AppointmentStatus, ReferralStatus
+from app.referrals.outcomes import counting_codes, outcomes
+
+
+def _accepted(world, service="Drug awareness course", condition=1):
+    referral = services.send_referral(world.case, world.case.conditions[condition], world.services[service],
+                                      by=world.users["officer-north"])
+    services.accept_referral(referral, world.users["freshstart-caseworker"], by=world.users["freshstart-manager"])
+    return referral
+
+
+# --- the state machine ------------------------------------------------------------------------------------------
+
+
+def test_sent_accepted_in_progress_completed(world):
+    referral = world.sent
+    assert referral.status is ReferralStatus.SENT
+    services.accept_referral(referral, world.users["freshstart-caseworker"], by=world.users["freshstart-manager"])
+    assert referral.status is ReferralStatus.ACCEPTED and referral.caseworker_id == world.users[
+        "freshstart-caseworker"].id
+    services.book_appointment(referral, starts_at=world.at(hour=0, minute=5), minutes=60, mode="in_person",
+                              place="Fresh Start", by=world.users["freshstart-caseworker"])
+    assert referral.status is ReferralStatus.IN_PROGRESS  # work has started
+    services.end_referral(referral, "completed", summary="Attended every session", reason=None,
+                          by=world.users["freshstart-caseworker"])
+    assert referral.status is ReferralStatus.COMPLETED
+    with pytest.raises(InvalidTransition):
+        services.decline_referral(referral, "too late", by=world.users["freshstart-manager"])
+
+
+def test_decline_needs_a_reason_and_the_officer_may_refer_again(world):
+    with pytest.raises(RuleViolation, match="Say why"):
+        services.decline_referral(world.sent, "  ", by=world.users["freshstart-manager"])
+    services.decline_referral(world.sent, "No places for six weeks", by=world.users["freshstart-manager"])
+    assert world.sent.status is ReferralStatus.DECLINED
+    event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "referral_declined"))
+    assert "refer the person elsewhere" in event.summary and event.referral_id == world.sent.id
+    with pytest.raises(InvalidTransition):
+        services.accept_referral(world.sent, world.users["freshstart-caseworker"],
+                                 by=world.users["freshstart-manager"])
+    # The same condition can go to the same service again once the first referral was declined.
+    again = services.send_referral(world.case, world.sent.condition, world.sent.service,
+                                   by=world.users["officer-north"])
+    assert again.status is ReferralStatus.SENT
+
+
+def test_accept_needs_a_caseworker_of_that_provider(world):
+    with pytest.raises(RuleViolation, match="caseworker"):
+        services.accept_referral(world.sent, world.users["pathways-caseworker"], by=world.users["freshstart-manager"])
+    with pytest.raises(RuleViolation):
+        services.accept_referral(world.sent, None, by=world.users["freshstart-manager"])
+    assert world.sent.status is ReferralStatus.SENT
+
+
+def test_only_an_issued_case_can_be_referred(world):
+    draft = db.session.scalar(select(Case).where(Case.status == CaseStatus.DRAFT))
+    condition = Condition(case_id=draft.id, type="attendance", details="Course", due_on=clock.today())
+    db.session.add(condition)
+    db.session.flush()
+    with pytest.raises(InvalidTransition, match="only an issued caution"):
+        services.send_referral(draft, condition, world.services["Drug awareness course"],
+                               by=world.users["officer-north"])
+
+
+def test_no_second_open_referral_of_a_condition_to_one_service(world):
+    with pytest.raises(RuleViolation, match="already referred"):
+        services.send_referral(world.case, world.sent.condition, world.sent.service, by=world.users["officer-north"])
+
+
+def test_a_deactivated_service_takes_no_referrals(world):
+    service = world.services["Drug awareness course"]
+    service.active = False
+    with pytest.raises(RuleViolation, match="active service"):
+        services.send_referral(world.case, world.case.conditions[1], service, by=world.users["officer-north"])
+
+
+# --- capacity -----------------------------------------------------------------------------------------------------
+
+
+def test_weekly_capacity_and_a_declined_referral_gives_its_place_back(world):
+    service = world.services["Drug awareness course"]
+    service.weekly_capacity = 1
+    first = services.send_referral(world.case, world.case.conditions[1], service, by=world.users["officer-north"])
+    assert services.places_left(service) == 0
+    with pytest.raises(RuleViolation, match="no places left this week"):
+        services.send_referral(world.case, world.case.conditions[0], service, by=world.users["officer-north"])
+    services.decline_referral(first, "Not suitable", by=world.users["freshstart-manager"])
+    assert services.places_left(service) == 1
+    services.send_referral(world.case, world.case.conditions[0], service, by=world.users["officer-north"])
+
+
+def test_suggestions_follow_needs_area_and_who_the_service_is_for(world):
+    rows = {r["service"].name: r for r in services.service_choices(world.case, list(world.services.values()))}
+    alcohol = rows["Alcohol awareness course"]
+    assert alcohol["suggested"] and alcohol["needs"] == ["Alcohol"] and alcohol["in_area"]  # NT1 4AB in NT
+    assert not rows["Drug awareness course"]["suggested"]  # no drugs need assessed
+    assert not rows["Women's wrap-around support"]["suits"]  # the demo person is recorded as male
+    ordered = [r["service"].name for r in services.service_choices(world.case, list(world.services.values()))]
+    assert ordered[0] == "Alcohol awareness course"
+
+
+# --- the referral dataset -----------------------------------------------------------------------------------------
+
+
+def test_the_dataset_carries_no_special_category_or_victim_data(world):
+    victim = world.case.victims[0].person
+    condition = world.case.conditions[1]
+    condition.subtype, condition.type = "no_contact", "restrictive"
+    condition.details = f"No contact with {victim.full_name} or {victim.given_name}."
+    special = db.session.get(SpecialCategory, world.case.offender_id)
+    special.health_notes = "Takes medication for epilepsy"
+    referral = services.send_referral(world.case, condition, world.services["Drug awareness course"],
+                                      risks=f"Argued with {victim.family_name} before", by=world.users["officer-north"])
+    text = json.dumps(referral.dataset)
+    for secret in (victim.given_name, victim.family_name, victim.address, victim.email, "white_british", "male",
+                   "epilepsy", "ethnicity"):
+        assert secret.lower() not in text.lower(), secret
+    d = referral.dataset
+    assert d["person"]["name"] == "Jordan Smith" and d["person"]["postcode"] == "NT1 4AB"
+    assert len(d["offences"]) == 1 and d["case_reference"] == world.case.reference
+    assert any("No contact with the victim" in s for s in d["safeguarding"])
+    assert d["officer"]["name"] == "PC Amy Clarke" and d["deadline"]
+    assert "the victim" in d["condition"]["details"] and "the victim" in d["risks"]
+
+
+def test_relevant_needs_only(world):
+    # The demo assessment: alcohol medium, finance low. The alcohol service hears about alcohol only.
+    assert world.sent.dataset["needs"] == [{"domain": "Alcohol", "level": "medium"}]
+
+
+def test_sending_is_a_disclosure_in_the_audit_log(world):
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.send"))
+    assert row.recipients == ["FSR"] and "Jordan" not in json.dumps(row.detail)
+
+
+# --- appointments and double booking -----------------------------------------------------------------------------
+
+
+def test_no_double_booking_of_the_same_person(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    services.book_appointment(referral, starts_at=world.at(1, 10), minutes=60, mode="in_person", place="", by=cw)
+    with pytest.raises(RuleViolation, match="already has an appointment"):
+        services.book_appointment(referral, starts_at=world.at(1, 10, 30), minutes=60, mode="phone", place="",
+                                  by=cw)
+    # Another provider's referral for the same person clashes too.
+    services.accept_referral(world.sent, cw, by=world.users["freshstart-manager"])
+    with pytest.raises(RuleViolation, match="already has an appointment"):
+        services.book_appointment(world.sent, starts_at=world.at(1, 9, 30), minutes=31, mode="video", place="",
+                                  by=cw)
+    # Back to back is fine.
+    services.book_appointment(world.sent, starts_at=world.at(1, 11), minutes=30, mode="video", place="", by=cw)
+    services.book_appointment(world.sent, starts_at=world.at(1, 9), minutes=60, mode="video", place="", by=cw)
+
+
+def test_reschedule_keeps_history_and_cancel_records_who(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(1, 10), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    b = services.book_appointment(referral, starts_at=world.at(2, 10), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    with pytest.raises(RuleViolation, match="already has an appointment"):
+        services.reschedule(a, starts_at=world.at(2, 10, 30), minutes=60, requested_by="person", reason="Work",
+                            version=None, by=cw)
+    services.reschedule(a, starts_at=world.at(3, 14), minutes=90, requested_by="person", reason="Shift at work",
+                        version=a.version, by=cw)
+    change = db.session.scalar(select(AppointmentChange).where(AppointmentChange.appointment_id == a.id))
+    assert change.requested_by == "person" and change.reason == "Shift at work"
+    assert change.old_starts_at == world.at(1, 10) and change.new_starts_at == world.at(3, 14) and a.minutes == 90
+    services.cancel(b, party="provider", reason="Staff sickness", version=None, by=cw)
+    assert b.status is AppointmentStatus.CANCELLED and b.cancelled_by_party == "provider"
+    assert b.cancelled_by_id == cw.id
+    # The cancelled slot is free again; no outcome can be recorded on it.
+    services.book_appointment(referral, starts_at=world.at(2, 10), minutes=60, mode="phone", place="", by=cw)
+    with pytest.raises(RuleViolation, match="cancelled"):
+        services.record_attendance(b, code="attended", note=None, version=None, by=cw)
+
+
+def test_booking_in_the_past_or_for_a_finished_referral_is_refused(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    with pytest.raises(RuleViolation, match="today or later"):
+        services.book_appointment(referral, starts_at=world.at(-1), minutes=60, mode="phone", place="", by=cw)
+    with pytest.raises(RuleViolation, match="from the list"):
+        services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="carrier pigeon", place="",
+                                  by=cw)
+    with pytest.raises(InvalidTransition):
+        services.book_appointment(world.sent, starts_at=world.at(1), minutes=60, mode="phone", place="", by=cw)
+
+
+# --- attendance ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", list(outcomes()))
+def test_attendance_rules_per_code(world, code):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    outcome = outcomes()[code]
+    if outcome.note_required:
+        with pytest.raises(RuleViolation, match="Write a note"):
+            services.record_attendance(a, code=code, note="", version=a.version, by=cw)
+    services.record_attendance(a, code=code, note="Arrived 20 minutes late", version=a.version, by=cw)
+    assert a.outcome == code and a.outcome_by_id == cw.id
+    # Whether the case now needs the officer's attention follows the code's can_count, at once.
+    attention = db.session.scalar(select(Case.id).where(Case.id == world.case.id,
+                                                        case_queries.needs_attention(clock.today(), 0)))
+    assert (attention is not None) == outcome.can_count
+    event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "attendance_recorded"))
+    assert event.visible_provider and event.referral_id == referral.id and not event.visible_offender
+
+
+def test_the_configured_codes():
+    assert set(outcomes()) == {"attended", "late_admitted", "late_refused", "did_not_attend", "excused",
+                               "rearranged", "cancelled_by_provider"}
+    assert set(counting_codes()) == {"late_refused", "did_not_attend"}
+    assert all(outcomes()[c].note_required for c in ("late_admitted", "late_refused", "did_not_attend", "excused"))
+
+
+def test_attendance_cannot_be_recorded_before_the_day_or_with_an_unknown_code(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="in_person", place="", by=cw)
+    with pytest.raises(RuleViolation, match="from the day"):
+        services.record_attendance(a, code="attended", note=None, version=None, by=cw)
+    with pytest.raises(RuleViolation, match="Choose an attendance outcome"):
+        services.record_attendance(a, code="breached", note=None, version=None, by=cw)
+
+
+def test_a_stale_version_is_a_conflict(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    seen = a.version
+    services.record_attendance(a, code="attended", note=None, version=seen, by=cw)
+    with pytest.raises(services.AttendanceConflict) as caught:
+        services.record_attendance(a, code="did_not_attend", note="No show", version=seen,
+                                   by=world.users["freshstart-manager"])
+    assert caught.value.appointment.outcome == "attended"
+
+
+def test_two_sessions_writing_the_same_appointment(app, world):
+    """Two concurrent writers, each in its own database session: the second to commit gets StaleDataError (the
+    version column in the UPDATE's WHERE), never a silent overwrite."""
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    db.session.commit()
+    key = a.id
+    first, second = Session(db.engine), Session(db.engine)
+    try:
+        mine, theirs = first.get(Appointment, key), second.get(Appointment, key)
+        assert mine.version == theirs.version
+        mine.outcome, mine.outcome_note = "attended", None
+        first.commit()
+        theirs.outcome, theirs.outcome_note = "did_not_attend", "No show"
+        with pytest.raises(StaleDataError):
+            second.commit()
+        second.rollback()
+        assert second.get(Appointment, key).outcome == "attended"
+    finally:
+        first.close()
+        second.close()
+
+
+# --- group sessions -------------------------------------------------------------------------------------------
+
+
+def test_group_session_books_everyone_and_records_in_one_go(world):
+    referral = _accepted(world)
+    services.accept_referral(world.sent, world.users["freshstart-caseworker"], by=world.users["freshstart-manager"])
+    cw = world.users["freshstart-caseworker"]
+    session = services.create_group_session(provider_id=referral.provider_id, title="Workshop",
+                                            starts_at=world.at(0, 0, 5), minutes=300, mode="in_person",
+                                            place="Hall", referrals=[referral], by=cw)
+    (a,) = session.appointments
+    assert a.group_session_id == session.id and a.minutes == 300
+    with pytest.raises(RuleViolation, match="Write a note"):
+        services.record_group_attendance(session, {a.id: ("late_refused", "", a.version)}, by=cw)
+    with pytest.raises(services.AttendanceConflict):
+        services.record_group_attendance(session, {a.id: ("attended", "", a.version - 1)}, by=cw)
+    services.record_group_attendance(session, {a.id: ("late_refused", "Arrived at 10:40", a.version)}, by=cw)
+    assert a.outcome == "late_refused"
+    # The same person, on their other referral, cannot be in an overlapping session.
+    with pytest.raises(RuleViolation, match="Jordan Smith: The person already has an appointment"):
+        services.create_group_session(provider_id=referral.provider_id, title="Another", starts_at=world.at(0, 1),
+                                      minutes=60, mode="in_person", place="Hall", referrals=[world.sent], by=cw)
+
+
+# --- progress and the end of the service ---------------------------------------------------------------------------
+
+
+def test_end_of_service_updates_the_condition_and_tells_the_officer(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    services.add_note(referral, "Engaging well; attended both sessions.", by=cw)
+    with pytest.raises(RuleViolation, match="why the service ended early"):
+        services.end_referral(referral, "ended_early", summary="Stopped attending", reason="", by=cw)
+    with pytest.raises(RuleViolation):
+        services.end_referral(referral, "breached", summary="x", reason=None, by=cw)
+    services.end_referral(referral, "ended_early", summary="Stopped attending", reason="Moved out of the area",
+                          by=cw)
+    assert referral.status is ReferralStatus.ENDED_EARLY and referral.end_reason == "Moved out of the area"
+    assert referral.condition.outcome == "ended_early" and referral.condition.outcome_on == clock.today()
+    event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "referral_ended"))
+    assert event.visible_police and "officer reviews" in event.summary
+    # The case itself is untouched: only an officer decides on non-compliance.
+    assert world.case.status is CaseStatus.ISSUED
+    with pytest.raises(InvalidTransition):
+        services.add_note(referral, "late note", by=cw)
+
+
+def test_demo_seed_is_idempotent(app, world):
+    from app import demo
+    from app.organisations.models import Service
+    from app.referrals.models import Referral
+
+    demo.seed(app.config["DEV_IDP_ISSUER"])
+    demo.seed(app.config["DEV_IDP_ISSUER"])
+    assert db.session.scalar(select(db.func.count(Referral.id))) == 1
+    assert db.session.scalar(select(db.func.count(Service.id))) == len(demo.DEMO_SERVICES)
