@@ -53,6 +53,10 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_cases_officer_status", "officer_id", "status"),
         Index("ix_cases_team_status", "team_id", "status"),
         Index("ix_cases_force_status", "force_id", "status"),
+        # The caseload's default order within each scope: most recently changed first.
+        Index("ix_cases_officer_updated", "officer_id", "updated_at"),
+        Index("ix_cases_team_updated", "team_id", "updated_at"),
+        Index("ix_cases_force_updated", "force_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

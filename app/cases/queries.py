@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, exists, func, or_
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus
@@ -13,7 +13,10 @@ from app.extensions import db
 from app.people.models import Person
 
 PAGE_SIZE = 25
-MAX_PAGE = 100_000  # a crafted ?page= must not overflow the database's OFFSET
+# Lists count at most this many matching cases ("more than 10,000"), so a force-wide list costs the same for the
+# largest force as for a small one. Beyond it, the filters narrow the list; pages past it are empty.
+COUNT_CAP = 10_000
+MAX_PAGE = COUNT_CAP // PAGE_SIZE + 1  # also keeps a crafted ?page= from overflowing the database's OFFSET
 DUE_WITHIN_CHOICES = (7, 14, 28)
 SORTS = {
     "updated": (Case.updated_at.desc(), Case.id.desc()),
@@ -80,9 +83,13 @@ def _like_prefix(text: str) -> str:
 
 
 def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> tuple[list[Case], int]:
-    """One page of `base` (already limited to what the user may see) under the filters, and the total count,
-    in a single query: the total comes from a window function over the filtered rows."""
-    q = base.join(Person, Case.offender_id == Person.id)
+    """One page of `base` (already limited to what the user may see) under the filters, and the total count
+    (capped at COUNT_CAP + 1), in a single statement: an inner query picks at most COUNT_CAP + 1 matching ids in
+    order, which an index on (scope, updated_at) serves without reading the rest; the outer query counts them with
+    a window function and loads one page with its person, officer and team."""
+    q = base
+    if f.q or f.sort == "name":
+        q = q.join(Person, Case.offender_id == Person.id)
     if f.q:
         term = _like_prefix(f.q)
         full_name = func.lower(Person.given_name + " " + Person.family_name)
@@ -96,8 +103,10 @@ def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> t
         q = q.where(Case.deadline.between(today, today + timedelta(days=f.due_within)))
     if f.attention:
         q = q.where(needs_attention(today, soon_days))
-    q = (q.add_columns(func.count().over().label("total"))
-         .options(contains_eager(Case.offender), joinedload(Case.officer), joinedload(Case.team))
-         .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
-    rows = db.session.execute(q).unique().all()
+    first = q.with_only_columns(Case.id).order_by(*SORTS[f.sort]).limit(COUNT_CAP + 1).subquery()
+    page = (select(Case, func.count().over().label("total"))
+            .join(first, first.c.id == Case.id).join(Person, Case.offender_id == Person.id)
+            .options(contains_eager(Case.offender), joinedload(Case.officer), joinedload(Case.team))
+            .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
+    rows = db.session.execute(page).unique().all()
     return [r[0] for r in rows], (rows[0][1] if rows else 0)

@@ -126,3 +126,16 @@ def test_an_officer_sees_only_their_own_cases(login_as):
     client = login_as("officer-south")
     html = client.get("/").get_data(as_text=True)
     assert "Dana Wells" in html and "Jordan Smith" not in html
+
+
+def test_the_count_stops_at_the_cap_and_says_more_than(officer, monkeypatch, login_as):
+    from app.cases import queries
+
+    _add_cases(officer, 6)
+    monkeypatch.setattr(queries, "COUNT_CAP", 4)
+    rows, total = _load(officer)
+    assert total == 5  # the cap plus one: "more than"
+    assert len(rows) == 5
+    db.session.commit()
+    html = login_as("officer-north").get("/").get_data(as_text=True)
+    assert "More than 4 cases" in html
