@@ -106,14 +106,22 @@ def _uuid_or_404(value) -> uuid.UUID:
         abort(404)
 
 
+def _one_or_404(query: Select, public_id_column, public_id):
+    """The row of `query` (already limited to what the user may see) with that opaque id. A malformed id and a
+    row the user may not see both end in the same 404 as a row that does not exist."""
+    found = db.session.scalar(query.where(public_id_column == _uuid_or_404(public_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
 def case_or_404(public_id, need: str = "view") -> Case:
     """Load a case the current user may see. need="edit": one they may also change; a case they may work on but
     that is past changing (issued, closed) is refused with a message, since they can see it."""
     from flask_login import current_user
 
-    key = _uuid_or_404(public_id)
-    case = db.session.scalar(select(Case).where(Case.public_id == key))
-    if case is None or not can_view_case(current_user, case):
+    case = _one_or_404(select(Case), Case.public_id, public_id)
+    if not can_view_case(current_user, case):
         abort(404)
     if need == "edit":
         if not may_work_on_case(current_user, case):
@@ -126,32 +134,19 @@ def case_or_404(public_id, need: str = "view") -> Case:
 
 
 def case_offence_or_404(case: Case, public_id) -> CaseOffence:
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(select(CaseOffence).where(CaseOffence.case_id == case.id,
-                                                        CaseOffence.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(select(CaseOffence).where(CaseOffence.case_id == case.id), CaseOffence.public_id, public_id)
 
 
 def case_victim_or_404(case: Case, person_public_id) -> CaseVictim:
     """A victim of this case, named in URLs by their person's opaque id."""
     from app.people.models import Person
 
-    key = _uuid_or_404(person_public_id)
-    found = db.session.scalar(select(CaseVictim).join(Person, CaseVictim.person_id == Person.id)
-                              .where(CaseVictim.case_id == case.id, Person.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(select(CaseVictim).join(Person, CaseVictim.person_id == Person.id)
+                       .where(CaseVictim.case_id == case.id), Person.public_id, person_public_id)
 
 
 def condition_or_404(case: Case, public_id) -> Condition:
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(select(Condition).where(Condition.case_id == case.id, Condition.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(select(Condition).where(Condition.case_id == case.id), Condition.public_id, public_id)
 
 
 def visible_approvals(user) -> Select:
@@ -169,11 +164,7 @@ def approval_or_404(public_id) -> Approval:
     """A pending approval the current user may decide; anything else looks like it does not exist."""
     from flask_login import current_user
 
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(visible_approvals(current_user).where(Approval.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(visible_approvals(current_user), Approval.public_id, public_id)
 
 
 def visible_timeline(user, case: Case) -> Select:
@@ -223,11 +214,7 @@ def visible_services(user) -> Select:
 def service_or_404(public_id) -> Service:
     from flask_login import current_user
 
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(visible_services(current_user).where(Service.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(visible_services(current_user), Service.public_id, public_id)
 
 
 def provider_staff(user, provider: Organisation) -> Select:
@@ -291,10 +278,7 @@ def referral_or_404(public_id, need: str = "view"):
 
     from app.referrals.models import Referral
 
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(visible_referrals(current_user).where(Referral.public_id == key))
-    if found is None:
-        abort(404)
+    found = _one_or_404(visible_referrals(current_user), Referral.public_id, public_id)
     if need == "decide":
         if not can_decide_referral(current_user, found):
             abort(404 if not is_provider(current_user) else 403)
@@ -315,12 +299,9 @@ def appointment_or_404(public_id, need: str = "view"):
 
     from app.referrals.models import Appointment, Referral
 
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(select(Appointment).where(
-        Appointment.public_id == key, Appointment.referral_id.in_(visible_referrals(current_user)
-                                                                 .with_only_columns(Referral.id))))
-    if found is None:
-        abort(404)
+    theirs = visible_referrals(current_user).with_only_columns(Referral.id)
+    found = _one_or_404(select(Appointment).where(Appointment.referral_id.in_(theirs)), Appointment.public_id,
+                        public_id)
     if need == "work":
         referral_or_404(found.referral.public_id, need="work")
     return found
@@ -343,8 +324,4 @@ def group_session_or_404(public_id):
 
     from app.referrals.models import GroupSession
 
-    key = _uuid_or_404(public_id)
-    found = db.session.scalar(visible_group_sessions(current_user).where(GroupSession.public_id == key))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(visible_group_sessions(current_user), GroupSession.public_id, public_id)
