@@ -7,7 +7,7 @@ InvalidTransition for what the rules refuse; one error handler turns those into 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
 from app import access, clock
@@ -19,17 +19,9 @@ from app.cases.needs import config as needs_config
 from app.extensions import db
 from app.organisations.models import Role
 from app.people.models import CHANNELS, ETHNICITIES, OBSERVED_CODES, SEXES, SpecialCategory
-from app.web.htmx import is_partial, render
+from app.web.htmx import form_status, is_partial, redirect_to, render
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-
-def _to(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values), 303)
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 def _viewed(case, purpose: str = "case management") -> None:
@@ -63,8 +55,8 @@ def new():
                                    disposal_type=disposal, given_name=form.given_name.data,
                                    family_name=form.family_name.data)
         db.session.commit()
-        return _to(".tasks", case_id=case.public_id)
-    return render("cases/new.html", form=form, status=_status(form))
+        return redirect_to(".tasks", case_id=case.public_id)
+    return render("cases/new.html", form=form, status=form_status(form))
 
 
 @bp.get("/<case_id>/tasks")
@@ -104,10 +96,10 @@ def offender(case_id: str):
     if form.validate_on_submit():
         services.update_offender(case, form.person_values(), form.special_values(), by=current_user)
         db.session.commit()
-        return _to(".tasks", case_id=case.public_id)
+        return redirect_to(".tasks", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "offender details")
-    return render("cases/offender.html", case=case, form=form, status=_status(form))
+    return render("cases/offender.html", case=case, form=form, status=form_status(form))
 
 
 # --- offences ---------------------------------------------------------------------------------------------------
@@ -123,14 +115,14 @@ def offences(case_id: str):
         services.add_offence(case, code=form.offence.data, committed_on=form.committed_on.data,
                              location=form.location.data, by=current_user)
         db.session.commit()
-        return _to(".offences", case_id=case.public_id)
+        return redirect_to(".offences", case_id=case.public_id)
     if form.is_submitted():
         q = (form.q.data or "").strip()[:100]
     results = services.search_offences(q) if q else []
     chosen = services.find_offence(form.offence.data) if form.offence.data else None
     if chosen is None and form.offence.data and not form.offence.errors:
         form.offence.errors.append("Choose an offence from the search results")
-    status = _status(form)
+    status = form_status(form)
     if not form.is_submitted() and not is_partial():
         _viewed(case, "offences")
     return render("cases/offences.html", "results", case=case, form=form, q=q, results=results, chosen=chosen,
@@ -148,7 +140,7 @@ def remove_offence(case_id: str, offence_id: str):
                       chosen=None, confirm_errors=form.error_summary(), status=422)
     services.remove_offence(case, link, by=current_user)
     db.session.commit()
-    return _to(".offences", case_id=case.public_id)
+    return redirect_to(".offences", case_id=case.public_id)
 
 
 # --- victims ------------------------------------------------------------------------------------------------------
@@ -167,10 +159,10 @@ def victims(case_id: str):
                                 updates_opted_in=opted_in, update_channel=form.update_channel.data or None,
                                 by=current_user)
         db.session.commit()
-        return _to(".victims", case_id=case.public_id)
+        return redirect_to(".victims", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "victims")
-    return render("cases/victims.html", case=case, form=form, channels=CHANNELS, status=_status(form))
+    return render("cases/victims.html", case=case, form=form, channels=CHANNELS, status=form_status(form))
 
 
 @bp.post("/<case_id>/victims/none")
@@ -183,7 +175,7 @@ def no_victims(case_id: str):
                       confirm_errors=form.error_summary(), status=422)
     services.record_no_victims(case, by=current_user)
     db.session.commit()
-    return _to(".tasks", case_id=case.public_id)
+    return redirect_to(".tasks", case_id=case.public_id)
 
 
 @bp.post("/<case_id>/victims/<victim_id>/remove")
@@ -197,7 +189,7 @@ def remove_victim(case_id: str, victim_id: str):
                       confirm_errors=form.error_summary(), status=422)
     services.remove_victim(case, link, by=current_user)
     db.session.commit()
-    return _to(".victims", case_id=case.public_id)
+    return redirect_to(".victims", case_id=case.public_id)
 
 
 @bp.route("/<case_id>/victims/<victim_id>/views", methods=["GET", "POST"])
@@ -227,10 +219,10 @@ def victim_views(case_id: str, victim_id: str):
                   "taken_into_account": forms._blank_to_none(form.taken_into_account.data) if contacted else None}
         services.record_victim_view(case, link, values, by=current_user)
         db.session.commit()
-        return _to(".tasks", case_id=case.public_id)
+        return redirect_to(".tasks", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "victim's views")
-    return render("cases/victim_views.html", case=case, link=link, form=form, status=_status(form))
+    return render("cases/victim_views.html", case=case, link=link, form=form, status=form_status(form))
 
 
 # --- eligibility screening and approvals --------------------------------------------------------------------------
@@ -267,14 +259,14 @@ def screening(case_id: str):
         else:
             services.record_screening(case, form.answers() | {"questions": questions}, by=current_user)
             db.session.commit()
-            return _to(".screening", case_id=case.public_id)
+            return redirect_to(".screening", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "eligibility screening")
     return render("cases/screening.html", case=case, form=form, screening=existing, details=details,
                   pack=services.pack_of(case), disposal=services.disposal_of(case),
                   approvals=services.approvals_state(case), labels=services.APPROVAL_LABELS,
                   current=services.screening_problems(case) if existing else [],
-                  prior=services.prior_cautions(case, services.planned_caution_date(case)), status=_status(form))
+                  prior=services.prior_cautions(case, services.planned_caution_date(case)), status=form_status(form))
 
 
 @bp.get("/approvals")
@@ -299,7 +291,7 @@ def decide(approval_id: str):
         services.decide_approval(approval, approve=form.decision.data == "approve", comment=form.comment.data,
                                  by=current_user)
         db.session.commit()
-        return _to(".approvals")
+        return redirect_to(".approvals")
     pending = db.session.scalars(access.visible_approvals(current_user)).all()
     all_forms = {a.id: forms.ApprovalForm(formdata=None, prefix=f"a{a.id}") for a in pending} | {approval.id: form}
     return render("cases/approvals.html", pending=pending, labels=services.APPROVAL_LABELS,
@@ -321,10 +313,10 @@ def needs(case_id: str):
     if form.validate_on_submit():
         services.record_needs(case, form.levels(), by=current_user)
         db.session.commit()
-        return _to(".tasks", case_id=case.public_id)
+        return redirect_to(".tasks", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "needs assessment")
-    return render("cases/needs.html", case=case, form=form, cfg=needs_config(), status=_status(form))
+    return render("cases/needs.html", case=case, form=form, cfg=needs_config(), status=form_status(form))
 
 
 # --- conditions ---------------------------------------------------------------------------------------------------
@@ -363,7 +355,7 @@ def conditions(case_id: str):
         if is_partial():  # htmx: the updated list and a fresh form, in place
             return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
                                    announce="Condition added.")
-        return _to(".conditions", case_id=case.public_id)
+        return redirect_to(".conditions", case_id=case.public_id)
     if form.is_submitted():
         return _condition_page(case, form, 422, block="condition_form")
     _viewed(case, "conditions")
@@ -379,10 +371,10 @@ def edit_condition(case_id: str, condition_id: str):
     if form.validate_on_submit() and _check_limits(case, form, replacing=condition):
         services.update_condition(case, condition, form.values(), version=form.version.data, by=current_user)
         db.session.commit()
-        return _to(".conditions", case_id=case.public_id)
+        return redirect_to(".conditions", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "conditions")
-    return render("cases/condition_edit.html", case=case, form=form, condition=condition, status=_status(form),
+    return render("cases/condition_edit.html", case=case, form=form, condition=condition, status=form_status(form),
                   disposal=services.disposal_of(case), deadline=services.planned_deadline(case))
 
 
@@ -402,7 +394,7 @@ def remove_condition(case_id: str, condition_id: str):
     if is_partial():
         return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
                                announce="Condition removed.")
-    return _to(".conditions", case_id=case.public_id)
+    return redirect_to(".conditions", case_id=case.public_id)
 
 
 # --- issuing the caution --------------------------------------------------------------------------------------------
@@ -433,12 +425,12 @@ def issue(case_id: str):
             services.prepare_issue(case, checklist, deadline=form.deadline.data,
                                    extension_reason=form.extension_reason.data, by=current_user)
             db.session.commit()
-            return _to(".document", case_id=case.public_id)
+            return redirect_to(".document", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "issue caution")
     return render("cases/issue.html", case=case, form=form, disposal=services.disposal_of(case), normal=normal,
                   maximum=services.rules._weeks(today, pack.deadline.exceptional_weeks), pack=pack,
-                  problems=services.ready_problems(case), status=_status(form))
+                  problems=services.ready_problems(case), status=form_status(form))
 
 
 @bp.route("/<case_id>/document", methods=["GET", "POST"])
@@ -460,12 +452,12 @@ def document(case_id: str):
         services.record_signature(case, signed_by_name=form.signed_by_name.data,
                                   shown_hash=form.document_hash.data, by=current_user)
         db.session.commit()
-        return _to(".show", case_id=case.public_id)
+        return redirect_to(".show", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "caution document")
     witness = db.session.get(User, signed.witnessed_by_id).display_name if signed else None
     return render("cases/document.html", case=case, form=form, text=text, signed=signed, witness=witness,
-                  blockers=[] if signed else services.issue_blockers(case), status=_status(form))
+                  blockers=[] if signed else services.issue_blockers(case), status=form_status(form))
 
 
 @bp.app_template_global()

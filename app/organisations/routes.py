@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from app.extensions import db
 from app.organisations import forms, services
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Organisation, OrgKind, Service
-from app.web.htmx import render
+from app.web.htmx import form_status, redirect_to, render
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -52,9 +52,9 @@ def new_service():
         services.add_service(force=current_user.organisation, provider=_provider(form.provider.data),
                              values=form.values(), by=current_user)
         db.session.commit()
-        return redirect(url_for(".service_list"), 303)
+        return redirect_to(".service_list")
     return render("organisations/service_form.html", form=form, service=None,
-                  status=422 if form.is_submitted() else 200)
+                  status=form_status(form))
 
 
 @bp.route("/services/<service_id>", methods=["GET", "POST"])
@@ -73,10 +73,10 @@ def edit_service(service_id: str):
         services.update_service(service, provider=_provider(form.provider.data), values=form.values(),
                                 by=current_user)
         db.session.commit()
-        return redirect(url_for(".service_list"), 303)
+        return redirect_to(".service_list")
     return render("organisations/service_form.html", form=form, service=service,
                   active_form=forms.ActiveForm(formdata=None, data={"active": "no" if service.active else "yes"}),
-                  status=422 if form.is_submitted() else 200)
+                  status=form_status(form))
 
 
 @bp.post("/services/<service_id>/active")
@@ -90,7 +90,7 @@ def service_active(service_id: str):
                       active_form=form, status=422)
     services.set_active(service, form.active.data == "yes", by=current_user)
     db.session.commit()
-    return redirect(url_for(".service_list"), 303)
+    return redirect_to(".service_list")
 
 
 @bp.get("/providers")

@@ -9,7 +9,7 @@ recorded now.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,17 +24,9 @@ from app.organisations.models import Service
 from app.referrals import forms, queries, services
 from app.referrals.models import WORKING_STATUSES, Referral, ReferralStatus
 from app.referrals.outcomes import outcomes
-from app.web.htmx import is_partial, render
+from app.web.htmx import form_status, is_partial, redirect_to, render
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
-
-
-def _to(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values), 303)
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 def _saved(form, action) -> bool:
@@ -80,13 +72,13 @@ def new(case_id: str):
         service = access.service_or_404(form.service.data)
         if _saved(form, lambda: services.send_referral(case, condition, service, risks=form.risks.data,
                                                        safeguarding=form.safeguarding.data, by=current_user)):
-            return _to("cases.show", case_id=case.public_id)
+            return redirect_to("cases.show", case_id=case.public_id)
     declined = db.session.scalars(access.visible_referrals(current_user).where(
         Referral.case_id == case.id, Referral.status == "declined")).all()
     if not form.is_submitted():
         audit.record("case.view", actor=current_user, obj=case, purpose="referral")
         db.session.commit()
-    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined, status=_status(form),
+    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined, status=form_status(form),
                   **common_context())
 
 
@@ -131,8 +123,8 @@ def decide(referral_id: str):
         else:
             ok = _saved(form, lambda: services.decline_referral(referral, form.reason.data, by=current_user))
         if ok:
-            return _to(".show", referral_id=referral.public_id)
-    return render("referrals/decide.html", referral=referral, form=form, status=_status(form), **common_context())
+            return redirect_to(".show", referral_id=referral.public_id)
+    return render("referrals/decide.html", referral=referral, form=form, status=form_status(form), **common_context())
 
 
 @bp.route("/<referral_id>/notes", methods=["GET", "POST"])
@@ -142,8 +134,8 @@ def notes(referral_id: str):
     form = forms.NoteForm()
     if form.validate_on_submit() and _saved(form, lambda: services.add_note(referral, form.text.data,
                                                                             by=current_user)):
-        return _to(".show", referral_id=referral.public_id)
-    return render("referrals/note.html", referral=referral, form=form, status=_status(form))
+        return redirect_to(".show", referral_id=referral.public_id)
+    return render("referrals/note.html", referral=referral, form=form, status=form_status(form))
 
 
 @bp.route("/<referral_id>/end", methods=["GET", "POST"])
@@ -153,8 +145,8 @@ def end(referral_id: str):
     form = forms.EndForm()
     if form.validate_on_submit() and _saved(form, lambda: services.end_referral(
             referral, form.outcome.data, summary=form.summary.data, reason=form.reason.data, by=current_user)):
-        return _to(".show", referral_id=referral.public_id)
-    return render("referrals/end.html", referral=referral, form=form, status=_status(form))
+        return redirect_to(".show", referral_id=referral.public_id)
+    return render("referrals/end.html", referral=referral, form=form, status=form_status(form))
 
 
 # --- appointments ---------------------------------------------------------------------------------------------------
@@ -168,8 +160,8 @@ def book(referral_id: str):
     if form.validate_on_submit() and _saved(form, lambda: services.book_appointment(
             referral, starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data,
             place=form.place.data, by=current_user)):
-        return _to(".show", referral_id=referral.public_id)
-    return render("referrals/book.html", referral=referral, form=form, status=_status(form))
+        return redirect_to(".show", referral_id=referral.public_id)
+    return render("referrals/book.html", referral=referral, form=form, status=form_status(form))
 
 
 @bp.route("/appointments/<appointment_id>/reschedule", methods=["GET", "POST"])
@@ -191,9 +183,9 @@ def reschedule(appointment_id: str):
         except StaleDataError:
             return _conflict(appointment_id)
         if ok:
-            return _to(".show", referral_id=appointment.referral.public_id)
+            return redirect_to(".show", referral_id=appointment.referral.public_id)
     return render("referrals/reschedule.html", appointment=appointment, referral=appointment.referral, form=form,
-                  status=_status(form), **common_context())
+                  status=form_status(form), **common_context())
 
 
 @bp.route("/appointments/<appointment_id>/cancel", methods=["GET", "POST"])
@@ -208,9 +200,9 @@ def cancel(appointment_id: str):
         except StaleDataError:
             return _conflict(appointment_id)
         if ok:
-            return _to(".show", referral_id=appointment.referral.public_id)
+            return redirect_to(".show", referral_id=appointment.referral.public_id)
     return render("referrals/cancel.html", appointment=appointment, referral=appointment.referral, form=form,
-                  status=_status(form), **common_context())
+                  status=form_status(form), **common_context())
 
 
 # --- attendance -----------------------------------------------------------------------------------------------------
@@ -255,12 +247,12 @@ def attendance(appointment_id: str):
                 return render("referrals/attendance.html", "row", appointment=appointment, form=fresh,
                               saved=True, referral=appointment.referral, **common_context())
             if request.args.get("next") == "home":
-                return _to("web.home")
-            return _to(".show", referral_id=appointment.referral.public_id)
+                return redirect_to("web.home")
+            return redirect_to(".show", referral_id=appointment.referral.public_id)
     ctx = dict(appointment=appointment, referral=appointment.referral, form=form, **common_context())
     if form.is_submitted() and is_partial():
         return render("referrals/attendance.html", "row", status=422, **ctx)
-    return render("referrals/attendance.html", status=_status(form), **ctx)
+    return render("referrals/attendance.html", status=form_status(form), **ctx)
 
 
 # --- group sessions -------------------------------------------------------------------------------------------------
@@ -286,8 +278,8 @@ def new_group():
                 provider_id=current_user.membership.organisation_id, title=form.title.data,
                 starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data, place=form.place.data,
                 referrals=chosen, by=current_user))):
-            return _to(".group", session_id=created[0].public_id)
-    return render("referrals/group_new.html", form=form, status=_status(form))
+            return redirect_to(".group", session_id=created[0].public_id)
+    return render("referrals/group_new.html", form=form, status=form_status(form))
 
 
 @bp.route("/groups/<session_id>", methods=["GET", "POST"])
@@ -307,8 +299,8 @@ def group(session_id: str):
             return render("referrals/group.html", session=session, booked=booked, form=fresh, conflict=True,
                           status=409, **common_context())
         if ok:
-            return _to(".group", session_id=session.public_id)
-    return render("referrals/group.html", session=session, booked=booked, form=form, status=_status(form),
+            return redirect_to(".group", session_id=session.public_id)
+    return render("referrals/group.html", session=session, booked=booked, form=form, status=form_status(form),
                   **common_context())
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 
@@ -33,6 +33,16 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 # carry the new response's nonce, which the page's CSP (fixed at first load) refuses. The body keeps its classes
 # across boosted swaps, so htmx responses leave the script out.
 _JS_ENABLED = re.compile(rb"<script(?: nonce=\"[^\"]*\")?>document\.body\.className \+= ' js-enabled'.*?</script>")
+
+
+def redirect_to(endpoint: str, **values):
+    """After a successful POST: 303, so the browser (and htmx) follows with a GET."""
+    return redirect(url_for(endpoint, **values), 303)
+
+
+def form_status(form) -> int:
+    """A form shown again after it was submitted is shown because it had errors: 422."""
+    return 422 if form.is_submitted() else 200
 
 
 def after_request(response):
