@@ -98,6 +98,17 @@ def _init_extensions(app: Flask) -> None:
     providers.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
     app.extensions["rule_packs"] = rules.load_all()
+    # The operational files in config/ are read once and checked here too, not by the first page that needs them.
+    from app.cases import needs
+    from app.organisations import categories
+    from app.referrals import outcomes
+
+    for name, load in (("needs.yaml", needs.config), ("services.yaml", categories.config),
+                       ("attendance.yaml", outcomes.outcomes)):
+        try:
+            load()
+        except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise settings.ConfigError(f"config/{name} is not valid: {type(exc).__name__} {exc}") from None
 
 
 def _register_blueprints(app: Flask) -> None:

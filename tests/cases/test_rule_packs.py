@@ -96,3 +96,18 @@ def test_malformed_pack_stops_start_up_with_one_line(tmp_path):
                           timeout=60)
     assert done.returncode != 0
     assert done.stderr.strip() == "Resolve cannot start: pcsc_2022.yaml: deadline.normal_weeks: must be more than 0"
+
+
+def test_malformed_operational_config_stops_start_up_with_one_line(tmp_path):
+    """config/attendance.yaml (and needs.yaml, services.yaml) are checked at start-up, not at first use."""
+    copy = tmp_path / "resolve"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "node_modules", ".git", "instance", "tests"))
+    attendance = copy / "config" / "attendance.yaml"
+    attendance.write_text(attendance.read_text().replace("{label: Attended, can_count:", "{label: Attended, counts:"))
+    env = {"PATH": "/usr/bin:/bin", "RESOLVE_ENV": "development", "RESOLVE_INSTANCE": str(tmp_path / "inst")}
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=copy, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Resolve cannot start: config/attendance.yaml is not valid:")
+    assert "is missing 'can_count'" in lines[0]
