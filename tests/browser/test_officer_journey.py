@@ -225,7 +225,8 @@ def victim(officer: Officer) -> None:
 def screening(officer: Officer, today: date) -> None:
     page = officer.page
     officer.follow("Eligibility screening", "Eligibility screening")
-    for part, value in zip(("Day", "Month", "Year"), _d(today), strict=True):  # planned for today
+    # Planned for today, as the GOV.UK date widget fills it (two-digit day and month: "01", "03").
+    for part, value in zip(("Day", "Month", "Year"), today.strftime("%d %m %Y").split(), strict=True):
         expect(officer.group("When will the caution be given?").get_by_label(part, exact=True)).to_have_value(value)
     asked = load_all()["current_practice"].eligibility_questions  # the pack words the questions
     officer.choose(asked["evidence_sufficient"], "Yes")
