@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 export RESOLVE_ENV ?= development
 
-.PHONY: run test lint install assets browser db-check clean
+.PHONY: run test test-dates lint install assets browser db-check clean
 
 run: install assets
 	@mkdir -p instance
@@ -20,6 +20,15 @@ run: install assets
 
 test: install assets browser
 	@RESOLVE_ENV=test $(BIN)/pytest
+
+# The tests that depend on today's date, again with the clock set to hostile moments: 5 July 00:10 BST (day and
+# month below 10, and a London date that differs from the UTC date), the last Sunday of March crossing 01:00 UTC
+# (the clocks go forward during the run), and 29 February.
+HOSTILE_CLOCKS := 2027-07-04T23:10:00+00:00 2027-03-28T00:59:30+00:00 2028-02-29T12:00:00+00:00
+
+test-dates: install assets browser
+	@for at in $(HOSTILE_CLOCKS); do echo "== tests marked calendar, clock at $$at"; \
+	  RESOLVE_ENV=test RESOLVE_TEST_CLOCK=$$at $(BIN)/pytest -q -m calendar -p no:cacheprovider || exit 1; done
 
 lint: install
 	@$(BIN)/ruff check .

@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,21 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from app import create_app, demo
+from app import clock, create_app, demo
 from app.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """RESOLVE_TEST_CLOCK=2027-03-28T00:59:00+00:00 runs the suite as if it were then (the clock keeps running).
+    CI runs the tests marked `calendar` on hostile dates this way (.ci/run)."""
+    if at := os.environ.get("RESOLVE_TEST_CLOCK"):
+        clock.start_at(datetime.fromisoformat(at))
+
+
+def pytest_report_header(config):
+    return f"clock: {clock.now().isoformat(timespec='seconds')} (Europe/London date {clock.today()})"
 
 
 def _free_port() -> int:

@@ -28,6 +28,8 @@ from app.organisations.models import Membership, Organisation, OrgKind, Role, Te
 from app.people.models import Person
 from tests.conftest import csrf_from
 
+pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
+
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, *(p.key for p in demo.PERSONAS))
 POLICE = ("officer-north", "officer-south", "supervisor", "coordinator")

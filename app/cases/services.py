@@ -265,16 +265,9 @@ def screening_of(case: Case) -> Screening | None:
     return db.session.scalar(select(Screening).where(Screening.case_id == case.id))
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def prior_cautions(case: Case, on: date) -> int:
     """Cautions given to the same person, on other cases, within the pack's look-back period before `on`."""
-    since = _years_before(on, pack_of(case).repeat_caution.lookback_years)
+    since = clock.years_before(on, pack_of(case).repeat_caution.lookback_years)
     return db.session.scalar(select(func.count(Case.id)).where(
         Case.offender_id == case.offender_id, Case.id != case.id, Case.issued_on.is_not(None),
         Case.issued_on >= since, Case.issued_on <= on)) or 0

@@ -6,7 +6,7 @@ Providers report attendance and progress only: nothing here records a breach."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -290,6 +290,12 @@ def clashes(person_id: int, starts_at: datetime, ends_at: datetime, *, ignore: i
     return list(db.session.scalars(q))
 
 
+def ends_after(starts_at: datetime, minutes: int) -> datetime:
+    """Elapsed time, not wall-clock time: a 5-hour session that starts at 00:05 on the day the clocks go forward
+    ends at 06:05, not 05:05 (adding to a London time would add wall-clock hours)."""
+    return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
+
+
 def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *, ignore=None) -> datetime:
     problems = []
     if starts_at.tzinfo is None:
@@ -302,7 +308,7 @@ def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *,
         problems.append("Choose how the appointment is held from the list.")
     if problems:
         raise RuleViolation(problems)
-    ends_at = starts_at + timedelta(minutes=minutes)
+    ends_at = ends_after(starts_at, minutes)
     found = clashes(person_id, starts_at, ends_at, ignore=ignore)
     if found:
         raise RuleViolation(f"The person already has an appointment then ({_when(found[0].starts_at)}). "
@@ -445,7 +451,7 @@ def create_group_session(*, provider_id: int, title: str, starts_at: datetime, m
     if not (title or "").strip():
         raise RuleViolation("Enter the session's title.")
     session = GroupSession(provider_id=provider_id, facilitator_id=by.id, title=title.strip(), starts_at=starts_at,
-                           ends_at=starts_at + timedelta(minutes=minutes), mode=mode,
+                           ends_at=ends_after(starts_at, minutes), mode=mode,
                            place=(place or "").strip() or None)
     db.session.add(session)
     db.session.flush()

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from app.demo import ORGANISATIONS, PERSONAS, PERSONAS_BY_KEY, Persona
 from app.organisations.models import Role
-from tests.browser.conftest import MISSING, check_accessibility
+from tests.browser.conftest import check_accessibility, require_browser
 
-if MISSING:
-    pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
-
-from playwright.sync_api import expect
+require_browser()
 
 pytestmark = pytest.mark.browser
 

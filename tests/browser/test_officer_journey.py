@@ -15,21 +15,19 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from app import clock
 from app.cases.needs import config as needs_config
 from app.cases.rules import load_all
 from app.demo import PERSONAS_BY_KEY
-from tests.browser.conftest import MISSING, check_accessibility
+from tests.browser.conftest import check_accessibility, require_browser
 from tests.browser.test_journeys import expect_heading, sign_in
 
-if MISSING:
-    pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
+require_browser()
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect
-
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.calendar]
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TASKS = "Prepare the caution"
@@ -166,7 +164,7 @@ def start_case(officer: Officer) -> str:
 
 def offender_details(officer: Officer, today: date) -> None:
     officer.follow("Details of the person", "Details of the person")
-    officer.fill_date("Date of birth", today.replace(year=today.year - 30))
+    officer.fill_date("Date of birth", clock.years_before(today, 30))
     officer.fill("Address", "1 High Street, Northtown")
     officer.fill("Postcode", "NT1 1AA")
     officer.fill("Phone number", "07700 900000")

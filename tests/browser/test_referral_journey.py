@@ -20,19 +20,17 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from app import clock
 from app.demo import PERSONAS_BY_KEY
-from tests.browser.conftest import MISSING, _new_page, check_accessibility
+from tests.browser.conftest import _new_page, check_accessibility, require_browser
 from tests.browser.test_journeys import case_link, expect_heading, sign_in
 from tests.browser.test_officer_journey import Officer, expect_announced, watch_live_regions
 
-if MISSING:
-    pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
+require_browser()
 
-from playwright.sync_api import expect
-
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.calendar]
 
 PERSON = "Jordan Smith"
 SERVICE = "Drug awareness course"

@@ -21,6 +21,8 @@ from app.referrals import services
 from app.referrals.models import Appointment, AppointmentChange, AppointmentStatus, ReferralStatus
 from app.referrals.outcomes import counting_codes, outcomes
 
+pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
+
 
 def _accepted(world, service="Drug awareness course", condition=1):
     referral = services.send_referral(world.case, world.case.conditions[condition], world.services[service],
@@ -171,6 +173,19 @@ def test_no_double_booking_of_the_same_person(world):
     # Back to back is fine.
     services.book_appointment(world.sent, starts_at=world.at(1, 11), minutes=30, mode="video", place="", by=cw)
     services.book_appointment(world.sent, starts_at=world.at(1, 9), minutes=60, mode="video", place="", by=cw)
+
+
+def test_an_appointment_lasts_its_minutes_on_the_day_the_clocks_go_forward(world):
+    """28 March 2027: London goes from 01:00 GMT to 02:00 BST. Two hours from 00:30 end at 03:30 BST."""
+    from datetime import UTC, datetime
+
+    with clock.frozen(datetime(2027, 3, 27, 12, tzinfo=UTC)):
+        referral = _accepted(world)
+        start = datetime(2027, 3, 28, 0, 30, tzinfo=clock.LONDON)
+        appointment = services.book_appointment(referral, starts_at=start, minutes=120, mode="in_person",
+                                                place="Hall", by=world.users["freshstart-caseworker"])
+    assert appointment.minutes == 120
+    assert appointment.ends_at.astimezone(clock.LONDON).strftime("%H:%M %Z") == "03:30 BST"
 
 
 def test_reschedule_keeps_history_and_cancel_records_who(world):
