@@ -3,7 +3,7 @@
 import sys
 
 from app import create_app
-from app.cases.rules import RulePackError
+from app.cases.packs import RulePackError
 from config.settings import ConfigError
 
 try:

@@ -53,9 +53,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _dev_idp_providers(cfg) -> list[settings.OIDCProvider]:
+    from app.demo import IDENTITY
+
     return [settings.OIDCProvider(
         name=name, label=f"Development sign-in ({kind})", issuer=cfg["DEV_IDP_ISSUER"],
-        client_id=f"resolve-{kind}", client_secret=f"dev-{kind}-secret", kind=kind,
+        client_id=f"resolve-{kind}", client_secret=f"dev-{kind}-secret", kind=kind, identity=IDENTITY,
     ) for name, kind in DEV_IDP_CLIENTS.items()]
 
 
@@ -65,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import providers
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
-    from app.cases import rules
+    from app.cases import packs
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -97,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
 
     providers.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
-    app.extensions["rule_packs"] = rules.load_all()
+    app.extensions["rule_packs"] = packs.load_all()
     # The operational files in config/ are read once and checked here too, not by the first page that needs them.
     from app.cases import needs
     from app.organisations import categories
@@ -127,27 +129,25 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from flask_login import current_user
     from flask_wtf.csrf import generate_csrf
-    from sqlalchemy.orm.exc import StaleDataError
 
-    from app import access
-    from app.cases.models import InvalidTransition
-    from app.cases.services import RuleViolation
-    from app.organisations.models import Role
-    from app.web import errors, filters, htmx, security
+    from app import access, errors
+    from app.web import commit, filters, htmx, security
+    from app.web import errors as web_errors
 
     filters.register(app)
-    app.after_request(htmx.after_request)
+    # after_request functions run last-registered first: commit, then the htmx and security headers on whatever
+    # response the commit leaves.
     app.after_request(security.set_headers)
-    app.register_error_handler(CSRFError, errors.handle_http)
-    app.register_error_handler(HTTPException, errors.handle_http)
-    app.register_error_handler(Exception, errors.handle_unexpected)
-    # Domain rule violations from services: one handler, a 422 or 409 page with the reasons in words.
-    for domain_error in (RuleViolation, InvalidTransition, StaleDataError):
-        app.register_error_handler(domain_error, errors.handle_domain)
+    app.after_request(htmx.after_request)
+    app.after_request(commit.after_request)
+    app.register_error_handler(CSRFError, web_errors.handle_http)
+    app.register_error_handler(HTTPException, web_errors.handle_http)
+    app.register_error_handler(Exception, web_errors.handle_unexpected)
+    errors.register(app)  # the domain's errors: a 422 or 409 page (or fragment) with the reasons in words
 
     @app.context_processor
     def template_globals():
-        return {"csp_nonce": security.nonce, "csrf_token": generate_csrf, "access": access, "Role": Role,
+        return {"csp_nonce": security.nonce, "csrf_token": generate_csrf, "access": access,
                 "current_user": current_user, "service_name": app.config["SERVICE_NAME"]}
 
 

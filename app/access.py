@@ -3,27 +3,29 @@
 - `can_<verb>_<noun>(user, obj)`: predicates, used by templates to hide actions and by the loaders.
 - `<noun>_or_404(...)`: load and authorise in one step; what you may not see looks exactly like what does not exist.
 - `visible_<nouns>(user)`: the filters every list is built on.
+
+The police scope (which cases a police user may see, and which a team works on) is defined once, as a `Scope`
+that both filters queries and checks a loaded case.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import Select, false, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.cases.models import (
-    Approval,
-    ApprovalStatus,
-    Case,
-    CaseOffence,
-    CaseVictim,
-    Condition,
-    InvalidTransition,
-    TimelineEvent,
-)
+from app.auth.models import User
+from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
+from app.errors import InvalidTransition
 from app.extensions import db
-from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, Role, Service
+from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, OrgKind, Role, Service
+from app.people.models import SpecialCategory
+from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, Referral
+from app.timeline import queries as timeline
 
 
 def role(user) -> Role | None:
@@ -38,19 +40,72 @@ def is_provider(user) -> bool:
     return role(user) in PROVIDER_ROLES
 
 
-def _police_case_filter(user):
-    """Which cases a police user may open: officers and supervisors their team's, coordinators the force's."""
+def require(allowed: bool) -> None:
+    """A page only some roles have: to anyone else it does not exist."""
+    if not allowed:
+        abort(404)
+
+
+# --- the police scope ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A police force, and one of its teams (None: the whole force)."""
+
+    force_id: int
+    team_id: int | None
+
+    def holds(self, case: Case) -> bool:
+        return case.force_id == self.force_id and (self.team_id is None or case.team_id == self.team_id)
+
+    def clause(self):
+        where = Case.force_id == self.force_id
+        return where if self.team_id is None else where & (Case.team_id == self.team_id)
+
+
+def case_scope(user) -> Scope | None:
+    """The cases a police user may see: a coordinator the force's, officers and supervisors their team's."""
+    if not is_police(user):
+        return None
     m = user.membership
-    if m.role is Role.COORDINATOR:
-        return Case.force_id == m.organisation_id
-    return (Case.force_id == m.organisation_id) & (Case.team_id == m.team_id)
+    return Scope(m.organisation_id, None if m.role is Role.COORDINATOR else m.team_id)
+
+
+def _team(user) -> Scope | None:
+    """The team an officer or supervisor works in (a coordinator works in none)."""
+    if role(user) not in (Role.OFFICER, Role.SUPERVISOR) or user.membership.team_id is None:
+        return None
+    return Scope(user.membership.organisation_id, user.membership.team_id)
+
+
+def _in(scope: Scope | None, case: Case) -> bool:
+    return scope is not None and scope.holds(case)
+
+
+# --- cases --------------------------------------------------------------------------------------------------------
+
+# What a page loads with its case, so that it reads each part once, whatever the case holds.
+CASE_PAGE = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team),
+             selectinload(Case.documents), selectinload(Case.victims))
+CASE_WORK = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.force),
+             selectinload(Case.offences), selectinload(Case.victims).options(joinedload(CaseVictim.person),
+                                                                             joinedload(CaseVictim.view)),
+             selectinload(Case.conditions), selectinload(Case.screenings), selectinload(Case.needs_assessments),
+             selectinload(Case.approvals), selectinload(Case.documents))
 
 
 def visible_cases(user) -> Select:
     """Cases the user may see in the police view of a case (providers gain theirs with referrals)."""
-    if is_police(user):
-        return select(Case).where(_police_case_filter(user))
-    return select(Case).where(false())
+    scope = case_scope(user)
+    return select(Case).where(scope.clause() if scope else false())
+
+
+def caseload(user) -> Select:
+    """The cases on a police user's home page: an officer's own, a supervisor's team's, a coordinator's force's."""
+    if role(user) is Role.OFFICER:
+        return visible_cases(user).where(Case.officer_id == user.id)
+    return visible_cases(user)
 
 
 def own_cases(user) -> Select:
@@ -65,24 +120,14 @@ def own_cases(user) -> Select:
 
 
 def can_view_case(user, case: Case) -> bool:
-    if not is_police(user):
-        return False
-    m = user.membership
-    if case.force_id != m.organisation_id:
-        return False
-    return m.role is Role.COORDINATOR or case.team_id == m.team_id
-
-
-def _in_team(user, case: Case) -> bool:
-    m = user.membership
-    return case.force_id == m.organisation_id and case.team_id == m.team_id
+    return _in(case_scope(user), case)
 
 
 def may_work_on_case(user, case: Case) -> bool:
     """The officer in charge, or an officer or supervisor of the case's team (whatever the case's status)."""
     if role(user) not in (Role.OFFICER, Role.SUPERVISOR):
         return False
-    return case.officer_id == user.id or _in_team(user, case)
+    return case.officer_id == user.id or _in(_team(user), case)
 
 
 def can_edit_case(user, case: Case) -> bool:
@@ -91,12 +136,22 @@ def can_edit_case(user, case: Case) -> bool:
 
 
 def can_open_case(user) -> bool:
-    return role(user) in (Role.OFFICER, Role.SUPERVISOR) and user.membership.team_id is not None
+    return _team(user) is not None
 
 
 def can_approve(user, case: Case) -> bool:
     """Supervisor decisions (exceptional circumstances, extensions ...): a supervisor of the case's team."""
-    return role(user) is Role.SUPERVISOR and _in_team(user, case)
+    return role(user) is Role.SUPERVISOR and _in(_team(user), case)
+
+
+def can_approve_any(user) -> bool:
+    """Has a list of decisions to approve: a supervisor in a team."""
+    return role(user) is Role.SUPERVISOR and _team(user) is not None
+
+
+def can_view_special_category(user, case: Case) -> bool:
+    """Ethnicity, sex and health: police who may see the case, never providers or the public."""
+    return can_view_case(user, case)
 
 
 def _uuid_or_404(value) -> uuid.UUID:
@@ -109,91 +164,104 @@ def _uuid_or_404(value) -> uuid.UUID:
 def _one_or_404(query: Select, public_id_column, public_id):
     """The row of `query` (already limited to what the user may see) with that opaque id. A malformed id and a
     row the user may not see both end in the same 404 as a row that does not exist."""
-    found = db.session.scalar(query.where(public_id_column == _uuid_or_404(public_id)))
+    found = db.session.scalars(query.where(public_id_column == _uuid_or_404(public_id))).unique().first()
     if found is None:
         abort(404)
     return found
 
 
-def case_or_404(public_id, need: str = "view") -> Case:
-    """Load a case the current user may see. need="edit": one they may also change; a case they may work on but
-    that is past changing (issued, closed) is refused with a message, since they can see it."""
-    from flask_login import current_user
-
-    case = _one_or_404(select(Case), Case.public_id, public_id)
-    if not can_view_case(current_user, case):
+def _one_of(items, public_id, key=lambda item: item.public_id):
+    """One of a loaded object's own items, by opaque id: anything else is not found."""
+    wanted = _uuid_or_404(public_id)
+    found = next((item for item in items if key(item) == wanted), None)
+    if found is None:
         abort(404)
-    if need == "edit":
+    return found
+
+
+def case_or_404(public_id, need: str = "view", load=()) -> Case:
+    """Load a case the current user may see (with `load`'s parts). need="work": one they may work on (the task
+    list); need="edit": one they may also change. A case they may work on but that is past changing (issued,
+    closed) is refused with a message, since they can see it."""
+    case = _one_or_404(visible_cases(current_user).options(*load), Case.public_id, public_id)
+    if need in ("work", "edit"):
         if not may_work_on_case(current_user, case):
             abort(403)
-        if not case.editable:
+        if need == "edit" and not case.editable:
             raise InvalidTransition(f"This case is {case.status.label.lower()}, so it can no longer be changed.")
     elif need != "view":
         raise ValueError(need)
     return case
 
 
-def case_offence_or_404(case: Case, public_id) -> CaseOffence:
-    return _one_or_404(select(CaseOffence).where(CaseOffence.case_id == case.id), CaseOffence.public_id, public_id)
+def document_case_or_404(public_id, *, sign: bool) -> Case:
+    """The caution document's case: to sign, one the user may change; to read, one whose document is signed, or
+    (before issue) one they may change."""
+    if sign:
+        return case_or_404(public_id, need="edit", load=CASE_WORK)
+    case = case_or_404(public_id, load=CASE_WORK)
+    if case.document is None and not can_edit_case(current_user, case):
+        abort(404)
+    return case
+
+
+def team_to_open_cases_or_404():
+    """The team a new case is opened in: the officer's or supervisor's own."""
+    require(can_open_case(current_user))
+    return current_user.membership.team
+
+
+def case_offence_or_404(case: Case, public_id):
+    return _one_of(case.offences, public_id)
 
 
 def case_victim_or_404(case: Case, person_public_id) -> CaseVictim:
     """A victim of this case, named in URLs by their person's opaque id."""
-    from app.people.models import Person
-
-    return _one_or_404(select(CaseVictim).join(Person, CaseVictim.person_id == Person.id)
-                       .where(CaseVictim.case_id == case.id), Person.public_id, person_public_id)
+    return _one_of(case.victims, person_public_id, key=lambda link: link.person.public_id)
 
 
-def condition_or_404(case: Case, public_id) -> Condition:
-    return _one_or_404(select(Condition).where(Condition.case_id == case.id), Condition.public_id, public_id)
+def condition_or_404(case: Case, public_id):
+    return _one_of(case.conditions, public_id)
+
+
+def special_category_of(user, case: Case) -> SpecialCategory | None:
+    """The person's special-category row, for a user who may see it (None otherwise, or when none is held)."""
+    return db.session.get(SpecialCategory, case.offender_id) if can_view_special_category(user, case) else None
 
 
 def visible_approvals(user) -> Select:
-    """Pending decisions for a supervisor's team, oldest first."""
-    if role(user) is not Role.SUPERVISOR:
-        return select(Approval).where(false())
-    m = user.membership
+    """Pending decisions for a supervisor's team, oldest first, with what the supervisor reads of each case."""
+    team = _team(user) if role(user) is Role.SUPERVISOR else None
     return (select(Approval).join(Case, Approval.case_id == Case.id)
-            .where(Approval.status == ApprovalStatus.PENDING, Case.force_id == m.organisation_id,
-                   Case.team_id == m.team_id)
+            .where(Approval.status == ApprovalStatus.PENDING, team.clause() if team else false())
+            .options(joinedload(Approval.case).options(joinedload(Case.offender), joinedload(Case.officer),
+                                                       selectinload(Case.screenings)))
             .order_by(Approval.requested_at, Approval.id))
 
 
 def approval_or_404(public_id) -> Approval:
     """A pending approval the current user may decide; anything else looks like it does not exist."""
-    from flask_login import current_user
-
     return _one_or_404(visible_approvals(current_user), Approval.public_id, public_id)
 
 
 def visible_timeline(user, case: Case) -> Select:
     """The case's timeline events this user's party may see, newest first."""
-    q = select(TimelineEvent).where(TimelineEvent.case_id == case.id).order_by(
-        TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
     party = role(user)
     if party in POLICE_ROLES:
-        return q.where(TimelineEvent.visible_police)
+        return timeline.of_case(case.id, timeline.POLICE if can_view_case(user, case) else false())
     if party in PROVIDER_ROLES:
         # Only events of the provider's own referrals (and, for a caseworker, of those assigned to them).
-        from app.referrals.models import Referral
-
         theirs = visible_referrals(user).where(Referral.case_id == case.id).with_only_columns(Referral.id)
-        return q.where(TimelineEvent.visible_provider, TimelineEvent.referral_id.in_(theirs))
-    if case.issued_on is None and party in (Role.OFFENDER, Role.VICTIM):
-        return q.where(false())  # nothing of a case still being prepared
+        return timeline.of_case(case.id, timeline.PROVIDER, timeline.REFERRAL.in_(theirs))
+    if case.issued_on is None:
+        return timeline.of_case(case.id, false())  # the public see nothing of a case still being prepared
     if party is Role.OFFENDER and case.offender_id == user.person_id:
-        return q.where(TimelineEvent.visible_offender)
+        return timeline.of_case(case.id, timeline.OFFENDER)
     if party is Role.VICTIM:
         is_victim = select(CaseVictim.id).where(CaseVictim.case_id == case.id,
                                                 CaseVictim.person_id == user.person_id).exists()
-        return q.where(TimelineEvent.visible_victim, is_victim)
-    return q.where(false())
-
-
-def can_view_special_category(user, case: Case) -> bool:
-    """Ethnicity, sex and health: police who may see the case, never providers or the public."""
-    return can_view_case(user, case)
+        return timeline.of_case(case.id, timeline.VICTIM, is_victim)
+    return timeline.of_case(case.id, false())
 
 
 # --- the provider directory -------------------------------------------------------------------------------------
@@ -212,15 +280,22 @@ def visible_services(user) -> Select:
 
 
 def service_or_404(public_id) -> Service:
-    from flask_login import current_user
-
     return _one_or_404(visible_services(current_user), Service.public_id, public_id)
+
+
+def visible_providers(user) -> Select:
+    """Provider organisations a coordinator may list services for."""
+    if not can_manage_directory(user):
+        return select(Organisation).where(false())
+    return select(Organisation).where(Organisation.kind == OrgKind.PROVIDER).order_by(Organisation.name)
+
+
+def provider_or_404(public_id) -> Organisation:
+    return _one_or_404(visible_providers(current_user), Organisation.public_id, public_id)
 
 
 def provider_staff(user, provider: Organisation) -> Select:
     """A provider's staff and their roles, for the coordinator (users with an active membership there)."""
-    from app.auth.models import User
-
     if not can_manage_directory(user):
         return select(User, Membership).where(false())
     return (select(User, Membership).join(Membership, Membership.user_id == User.id)
@@ -234,11 +309,9 @@ def provider_staff(user, provider: Organisation) -> Select:
 def visible_referrals(user) -> Select:
     """Police: referrals of the cases they may see. A provider manager: their organisation's referrals. A
     caseworker: only the referrals assigned to them. Nobody else: none."""
-    from app.referrals.models import Referral
-
     party = role(user)
     if party in POLICE_ROLES:
-        return select(Referral).join(Case, Referral.case_id == Case.id).where(_police_case_filter(user))
+        return select(Referral).join(Case, Referral.case_id == Case.id).where(case_scope(user).clause())
     if party is Role.PROVIDER_MANAGER:
         return select(Referral).where(Referral.provider_id == user.membership.organisation_id)
     if party is Role.CASEWORKER:
@@ -249,21 +322,22 @@ def visible_referrals(user) -> Select:
 
 def can_refer(user, case: Case) -> bool:
     """The case's team refers, once the caution has been issued."""
-    from app.cases.models import CaseStatus
-
     return may_work_on_case(user, case) and case.status is CaseStatus.ISSUED
 
 
-def can_decide_referral(user, referral) -> bool:
+def can_decide_referrals(user) -> bool:
+    """Receives new referrals for the organisation, to accept or decline: a provider manager."""
+    return role(user) is Role.PROVIDER_MANAGER
+
+
+def can_decide_referral(user, referral: Referral) -> bool:
     """Accept or decline: a manager of the provider it was sent to."""
-    return role(user) is Role.PROVIDER_MANAGER and referral.provider_id == user.membership.organisation_id
+    return can_decide_referrals(user) and referral.provider_id == user.membership.organisation_id
 
 
-def can_work_on_referral(user, referral) -> bool:
+def can_work_on_referral(user, referral: Referral) -> bool:
     """Book, record attendance, write notes, report the end: the assigned caseworker or a manager of the
     provider, while the referral is accepted or in progress."""
-    from app.referrals.models import WORKING_STATUSES
-
     if referral.status not in WORKING_STATUSES or not is_provider(user):
         return False
     if referral.provider_id != user.membership.organisation_id:
@@ -271,46 +345,48 @@ def can_work_on_referral(user, referral) -> bool:
     return role(user) is Role.PROVIDER_MANAGER or referral.caseworker_id == user.id
 
 
-def referral_or_404(public_id, need: str = "view"):
+def can_change_appointment(user, appointment: Appointment) -> bool:
+    """Move or cancel: a booked appointment with no outcome yet, by someone who may work on its referral."""
+    return (appointment.status is AppointmentStatus.BOOKED and not appointment.outcome
+            and can_work_on_referral(user, appointment.referral))
+
+
+def referral_or_404(public_id, need: str = "view") -> Referral:
     """need="view": any visible referral; "decide": a manager of its provider; "work": the assigned caseworker or
     a manager, while it is open for work (a finished one is refused in words)."""
-    from flask_login import current_user
-
-    from app.referrals.models import Referral
-
     found = _one_or_404(visible_referrals(current_user), Referral.public_id, public_id)
     if need == "decide":
         if not can_decide_referral(current_user, found):
             abort(404 if not is_provider(current_user) else 403)
     elif need == "work":
-        if not is_provider(current_user):
-            abort(404)
-        if not can_work_on_referral(current_user, found):
-            raise InvalidTransition(f"This referral is {found.status.label.lower()}, so nothing more can be "
-                                    "recorded on it.")
+        _require_work(found)
     elif need != "view":
         raise ValueError(need)
     return found
 
 
-def appointment_or_404(public_id, need: str = "view"):
+def _require_work(referral: Referral) -> None:
+    if not is_provider(current_user):
+        abort(404)
+    if not can_work_on_referral(current_user, referral):
+        raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so nothing more can be "
+                                "recorded on it.")
+
+
+def appointment_or_404(public_id, need: str = "view") -> Appointment:
     """An appointment of a visible referral; need="work": one the user may book, change or record."""
-    from flask_login import current_user
-
-    from app.referrals.models import Appointment, Referral
-
     theirs = visible_referrals(current_user).with_only_columns(Referral.id)
-    found = _one_or_404(select(Appointment).where(Appointment.referral_id.in_(theirs)), Appointment.public_id,
-                        public_id)
+    found = _one_or_404(select(Appointment).where(Appointment.referral_id.in_(theirs))
+                        .options(joinedload(Appointment.referral)), Appointment.public_id, public_id)
     if need == "work":
-        referral_or_404(found.referral.public_id, need="work")
+        _require_work(found.referral)
+    elif need != "view":
+        raise ValueError(need)
     return found
 
 
 def visible_group_sessions(user) -> Select:
     """A provider manager: their organisation's sessions. A caseworker: the sessions they run."""
-    from app.referrals.models import GroupSession
-
     if role(user) is Role.PROVIDER_MANAGER:
         return select(GroupSession).where(GroupSession.provider_id == user.membership.organisation_id)
     if role(user) is Role.CASEWORKER:
@@ -319,9 +395,5 @@ def visible_group_sessions(user) -> Select:
     return select(GroupSession).where(false())
 
 
-def group_session_or_404(public_id):
-    from flask_login import current_user
-
-    from app.referrals.models import GroupSession
-
+def group_session_or_404(public_id) -> GroupSession:
     return _one_or_404(visible_group_sessions(current_user), GroupSession.public_id, public_id)

@@ -1,12 +1,24 @@
-"""Flask commands: demo data, audit verification, jobs."""
+"""Flask commands: demo data, audit verification, jobs. A command that changes data commits once, at its end,
+through `_commits`."""
 
 from __future__ import annotations
+
+import functools
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
+
+
+def _commits(command):
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        result = command(*args, **kwargs)
+        db.session.commit()
+        return result
+    return run
 
 
 def register(app) -> None:
@@ -18,16 +30,14 @@ def register(app) -> None:
 
 
 @click.command("seed-demo")
+@_commits
 def seed_demo():
     """Load the demo organisations, personas and cases (idempotent)."""
     from app import demo
-    from app.cases.services import sync_offence_catalogue
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo data is never loaded in production")
-    sync_offence_catalogue()
-    demo.seed(current_app.config["DEV_IDP_ISSUER"])
-    db.session.commit()
+    demo.seed()
     click.echo("Demo data ready. Sign in with the development identity provider as any of these personas:")
     org_names = {code: name for _, code, name, _ in demo.ORGANISATIONS}
     for p in demo.PERSONAS:
@@ -78,7 +88,7 @@ rules_cli = AppGroup("rules", help="The legal rule packs in config/rules/.")
 @rules_cli.command("check")
 def rules_check():
     """Validate every rule pack; name the file, field and problem of the first malformed one."""
-    from app.cases.rules import RulePackError, load_all
+    from app.cases.packs import RulePackError, load_all
 
     try:
         packs = load_all()
@@ -94,10 +104,10 @@ offences_cli = AppGroup("offences", help="The offence catalogue (config/offences
 
 
 @offences_cli.command("sync")
+@_commits
 def offences_sync():
     """Add, update and retire offences to match config/offences.yaml (safe to repeat; run on every deploy)."""
-    from app.cases.services import sync_offence_catalogue
+    from app.cases import catalogue
 
-    counts = sync_offence_catalogue()
-    db.session.commit()
+    counts = catalogue.sync()
     click.echo("Offence catalogue: {added} added, {updated} updated, {retired} retired.".format(**counts))

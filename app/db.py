@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+from app import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -49,18 +51,10 @@ class PublicIdMixin:
 
 def str_enum(enum_cls, name: str):
     """A portable enum column: VARCHAR plus a CHECK constraint (no PostgreSQL enum types to migrate)."""
-    from sqlalchemy import Enum
-
     return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=32,
                 values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(default=lambda: _now())
-    updated_at: Mapped[datetime] = mapped_column(default=lambda: _now(), onupdate=lambda: _now())
-
-
-def _now() -> datetime:
-    from app.clock import now
-
-    return now()
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now(), onupdate=lambda: clock.now())

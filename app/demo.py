@@ -1,19 +1,33 @@
-"""Demo personas and demo data for development and tests. Never loaded in production."""
+"""Demo personas and demo data for development and tests. Never loaded in production.
+
+The cases, services and referrals are made through the same services an officer's, a coordinator's and a
+provider's requests call, so the demo holds only states the product can reach. `seed()` is safe to repeat: the
+personas are recorded under one development identity whatever port the portal runs on, and the demo cases are
+made once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from app import clock
 from app.auth.models import User
-from app.cases import services as case_services
-from app.cases.models import Case, CaseOffence, CaseStatus, Condition, NeedsAssessment, Offence, Screening, VictimView
+from app.cases import catalogue
+from app.cases import services as cases
+from app.cases.document import caution_text, document_hash
+from app.cases.models import Case
+from app.cases.needs import config as needs_config
+from app.cases.packs import pack_of
 from app.extensions import db
+from app.organisations import services as directory
 from app.organisations.models import Membership, Organisation, OrgKind, Role, Service, Team
-from app.people.models import Person, SpecialCategory
+from app.referrals import services as referrals
+
+# The issuer the demo personas are recorded under (see OIDCProvider.identity).
+IDENTITY = "urn:resolve:development"
 
 
 @dataclass(frozen=True)
@@ -33,26 +47,32 @@ class Persona:
         return f"{self.key}@example.org"
 
 
-FORCE = ("NSP", "Northshire Police")
+NORTH, SOUTH, CENTRAL = "North Neighbourhood Team", "South Response Team", "Central Team"
 ORGANISATIONS = [
-    (OrgKind.POLICE_FORCE, *FORCE, ["North Neighbourhood Team", "South Response Team"]),
+    (OrgKind.POLICE_FORCE, "NSP", "Northshire Police", [NORTH, SOUTH]),
+    (OrgKind.POLICE_FORCE, "WSP", "Westshire Police", [CENTRAL]),
     (OrgKind.PROVIDER, "PWC", "Pathways Women's Centre", []),
     (OrgKind.PROVIDER, "FSR", "Fresh Start Recovery", []),
     (OrgKind.SCRUTINY_PANEL, "NSSP", "Northshire Scrutiny Panel", []),
 ]
 
 PERSONAS = [
-    Persona("officer-north", "PC Amy Clarke", Role.OFFICER, "NSP", "North Neighbourhood Team"),
-    Persona("officer-south", "PC Ben Okafor", Role.OFFICER, "NSP", "South Response Team"),
-    Persona("supervisor", "Sgt Carla Jones", Role.SUPERVISOR, "NSP", "North Neighbourhood Team"),
+    Persona("officer-north", "PC Amy Clarke", Role.OFFICER, "NSP", NORTH),
+    Persona("officer-south", "PC Ben Okafor", Role.OFFICER, "NSP", SOUTH),
+    Persona("supervisor", "Sgt Carla Jones", Role.SUPERVISOR, "NSP", NORTH),
+    Persona("supervisor-south", "Sgt Dan Reid", Role.SUPERVISOR, "NSP", SOUTH),
     Persona("coordinator", "Dev Patel", Role.COORDINATOR, "NSP"),
     Persona("pathways-manager", "Erin Walsh", Role.PROVIDER_MANAGER, "PWC"),
     Persona("pathways-caseworker", "Farah Ahmed", Role.CASEWORKER, "PWC"),
+    Persona("pathways-caseworker-2", "Grace Obi", Role.CASEWORKER, "PWC"),
     Persona("freshstart-manager", "George Lim", Role.PROVIDER_MANAGER, "FSR"),
     Persona("freshstart-caseworker", "Hannah Price", Role.CASEWORKER, "FSR"),
+    Persona("freshstart-caseworker-2", "Ivan Novak", Role.CASEWORKER, "FSR"),
     Persona("offender", "Jordan Smith", Role.OFFENDER),
     Persona("victim", "Kim Taylor", Role.VICTIM),
     Persona("scrutiny", "Leslie Morgan", Role.SCRUTINY, "NSSP"),
+    Persona("westshire-officer", "PC Wendy Hart", Role.OFFICER, "WSP", CENTRAL),
+    Persona("westshire-coordinator", "Xavier Lane", Role.COORDINATOR, "WSP"),
 ]
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
 
@@ -66,128 +86,131 @@ def _get_or_add(model, lookup: dict, **values):
     return obj
 
 
-def seed(issuer: str) -> dict[str, User]:
-    """Create the demo organisations, personas and cases. Safe to run again: it adds only what is missing."""
-    case_services.sync_offence_catalogue()
+def seed(identity: str = IDENTITY) -> dict[str, User]:
+    """Create the demo organisations, personas (recorded under `identity`), services and cases. Safe to run
+    again: it adds what is missing."""
+    catalogue.sync()
     orgs, teams = {}, {}
     for kind, code, name, team_names in ORGANISATIONS:
         orgs[code] = _get_or_add(Organisation, {"code": code}, kind=kind, name=name)
         for team_name in team_names:
-            teams[team_name] = _get_or_add(Team, {"organisation_id": orgs[code].id, "name": team_name})
-
-    people = {
-        "offender": _get_or_add(Person, {"given_name": "Jordan", "family_name": "Smith"},
-                                date_of_birth=date(1996, 3, 14), address="12 Mill Lane, Northtown",
-                                postcode="NT1 4AB", phone="07700 900123", preferred_channel="sms"),
-        "victim": _get_or_add(Person, {"given_name": "Kim", "family_name": "Taylor"},
-                              address="3 Station Road, Northtown", postcode="NT2 7CD",
-                              email="kim.taylor@example.org", preferred_channel="email"),
-    }
-    if db.session.get(SpecialCategory, people["offender"].id) is None:
-        db.session.add(SpecialCategory(person_id=people["offender"].id, ethnicity_self_defined="white_british",
-                                       sex="male"))
-
+            teams[(code, team_name)] = _get_or_add(Team, {"organisation_id": orgs[code].id, "name": team_name})
     users = {}
     for p in PERSONAS:
-        user = _get_or_add(User, {"issuer": issuer, "subject": p.key}, kind=p.kind, display_name=p.name,
+        user = _get_or_add(User, {"issuer": identity, "subject": p.key}, kind=p.kind, display_name=p.name,
                            email=p.email)
-        if p.kind == "public":
-            user.person_id, user.public_role = people[p.key].id, p.role
-        else:
+        if p.kind == "staff":
             _get_or_add(Membership, {"user_id": user.id, "organisation_id": orgs[p.org].id, "role": p.role},
-                        team_id=teams[p.team].id if p.team else None)
+                        team_id=teams[(p.org, p.team)].id if p.team else None)
         users[p.key] = user
-
-    services = _seed_services(orgs)
-    # Cases belong to this issuer's personas (a different port means a different issuer, so new users).
+    services = {name: _service(orgs[force], orgs[provider], name, category, values, users[by])
+                for force, by, provider, name, category, values in DEMO_SERVICES}
     if db.session.scalar(select(Case.id).where(Case.officer_id == users["officer-north"].id).limit(1)) is None:
-        _seed_cases(teams, users, people, services)
+        _seed_cases(teams, users, services)
     db.session.flush()
     return users
 
 
 DEMO_SERVICES = [
-    ("FSR", "Alcohol awareness course", "alcohol", {"areas": ["NT"], "delivery_modes": ["in_person", "video"],
-                                                    "weekly_capacity": 10, "contact_name": "George Lim",
-                                                    "contact_email": "referrals@freshstart.example.org"}),
-    ("FSR", "Drug awareness course", "drugs", {"areas": ["NT"], "delivery_modes": ["in_person"],
-                                               "weekly_capacity": 6}),
-    ("PWC", "Women's wrap-around support", "womens_service", {"sex": "female", "delivery_modes": ["in_person",
-                                                                                                   "phone"],
-                                                              "weekly_capacity": 4, "contact_name": "Erin Walsh"}),
+    ("NSP", "coordinator", "FSR", "Alcohol awareness course", "alcohol", {
+        "areas": ["NT"], "delivery_modes": ["in_person", "video"], "weekly_capacity": 10,
+        "contact_name": "George Lim", "contact_email": "referrals@freshstart.example.org"}),
+    ("NSP", "coordinator", "FSR", "Drug awareness course", "drugs", {
+        "areas": ["NT"], "delivery_modes": ["in_person"], "weekly_capacity": 6}),
+    ("NSP", "coordinator", "PWC", "Women's wrap-around support", "womens_service", {
+        "sex": "female", "delivery_modes": ["in_person", "phone"], "weekly_capacity": 4, "contact_name": "Erin Walsh"}),
+    ("WSP", "westshire-coordinator", "FSR", "Westshire alcohol service", "alcohol", {
+        "delivery_modes": ["in_person"], "weekly_capacity": 5}),
 ]
+SERVICE_DEFAULTS = {"description": None, "areas": [], "sex": "any", "min_age": None, "max_age": None,
+                    "contact_name": None, "contact_email": None, "contact_phone": None}
 
 
-def _seed_services(orgs) -> dict[str, Service]:
-    found = {}
-    for provider, name, category, values in DEMO_SERVICES:
-        found[name] = _get_or_add(Service, {"force_id": orgs[FORCE[0]].id, "provider_id": orgs[provider].id,
-                                            "name": name}, category=category, **values)
-    return found
+def _service(force, provider, name, category, values, coordinator) -> Service:
+    found = db.session.scalar(select(Service).where(Service.force_id == force.id, Service.name == name))
+    if found is not None:
+        return found
+    return directory.add_service(force=force, provider=provider, by=coordinator,
+                                 values=SERVICE_DEFAULTS | {"name": name, "category": category} | values)
 
 
-def _seed_cases(teams, users, people, services) -> None:
-    north, south = teams["North Neighbourhood Team"], teams["South Response Team"]
+# --- cases, built as an officer builds them -------------------------------------------------------------------
+
+SCREENED = {"evidence_sufficient": True, "evidence_decided_by": "officer", "admits": True, "consents": True,
+            "exceptional_rationale": None, "cps_consent_reference": None}
+CHECKLIST = {"evidence_decided_by": "officer", "admitted": True, "consented": True, "explained": True,
+             "warning_given": True}
+
+
+def issue_case(case: Case, *, officer, signed_by: str, deadline: date | None = None) -> None:
+    """Take a ready case through the pre-issue checklist and the signature, as the officer's two pages do."""
     today = clock.today()
-    main = case_services.open_case(
-        officer=users["officer-north"], team=north, offender=people["offender"], regime="current_practice",
-        disposal_type="adult_conditional_caution", offence_summary="Theft from a shop (under £200)",
-    )
-    victim = case_services.add_victim(main, people["victim"], by=users["officer-north"], enhanced_rights=False)
-    _offence(main, "TH01", today - timedelta(days=12), "Northtown Co-op, High Street")
-    issued = today - timedelta(days=5)
-    db.session.add(Screening(case_id=main.id, eligible=True, screened_by_id=users["officer-north"].id, answers={
-        "caution_date": issued.isoformat(), "evidence_sufficient": True, "evidence_decided_by": "officer",
-        "evidence_decision_maker": "PC Amy Clarke", "admits": True, "consents": True, "prior_cautions": 0},
-        reasons=["The person is over 18 on the day of the caution.", "The person admits the offence.",
-                 "The person agrees to the caution."]))
-    db.session.add(NeedsAssessment(case_id=main.id, levels={"alcohol": "medium", "finance_debt": "low"},
-                                   assessed_by_id=users["officer-north"].id))
-    db.session.add(VictimView(case_victim_id=victim.id, attempts=[{"on": issued.isoformat(), "method": "phone"}],
-                              views="Wants the person to understand the effect on the shop staff.",
-                              taken_into_account="A victim awareness session is included.",
-                              recorded_by_id=users["officer-north"].id))
-    main.deadline = issued + timedelta(weeks=16)
-    for values in (
-        {"type": "attendance", "purpose": "rehabilitative", "hours": 4, "details": "Attend an alcohol awareness "
-         "course at Fresh Start Recovery.", "due_on": issued + timedelta(weeks=8)},
-        {"type": "restrictive", "subtype": "not_enter", "details": "Do not enter the Northtown Co-op, High Street.",
-         "due_on": main.deadline},
-    ):
-        db.session.add(Condition(case_id=main.id, **values))
-    case_services.add_event(main, "caution_issued", "Conditional caution issued with two conditions",
-                            by=users["officer-north"], offender=True, victim=True)
-    case_services.add_event(main, "referral_note", "Referral to Pathways Women's Centre being prepared",
-                            by=users["officer-north"])
-    main.status, main.issued_on = CaseStatus.ISSUED, issued
-    main.evidence_decided_by, main.evidence_decision_maker = "officer", "PC Amy Clarke"
-    db.session.flush()
-    db.session.refresh(main, ["conditions"])
+    cases.prepare_issue(case, CHECKLIST | {"evidence_decision_maker": officer.display_name},
+                        deadline=deadline or today + timedelta(weeks=pack_of(case).deadline.normal_weeks),
+                        extension_reason=None, by=officer)
+    cases.record_signature(case, signed_by_name=signed_by, shown_hash=document_hash(caution_text(case)), by=officer)
+
+
+def screen(case: Case, *, officer, **answers) -> None:
+    cases.record_screening(case, SCREENED | {"evidence_decision_maker": officer.display_name,
+                                             "caution_date": clock.today().isoformat(),
+                                             "questions": pack_of(case).eligibility_questions} | answers, by=officer)
+
+
+def assess_needs(case: Case, *, officer, **levels) -> None:
+    cases.record_needs(case, dict.fromkeys(needs_config().domains, "none") | levels, by=officer)
+
+
+def _seed_cases(teams, users, services) -> None:
+    officer = users["officer-north"]
+    # Jordan Smith's caution was given five days ago; the officer has just referred the first condition.
+    given = datetime.combine(clock.today() - timedelta(days=5), time(10), tzinfo=clock.LONDON)
+    with clock.frozen(given.astimezone(UTC)):
+        today = clock.today()
+        main = cases.start_case(officer=officer, team=teams[("NSP", NORTH)], regime="current_practice",
+                                disposal_type="adult_conditional_caution", given_name="Jordan", family_name="Smith")
+        cases.update_offender(main, {"date_of_birth": date(1996, 3, 14), "address": "12 Mill Lane, Northtown",
+                                     "postcode": "NT1 4AB", "phone": "07700 900123", "preferred_channel": "sms"},
+                              {"ethnicity_self_defined": "white_british", "ethnicity_officer_observed": None,
+                               "sex": "male"}, by=officer)
+        cases.add_offence(main, code="TH01", committed_on=today - timedelta(days=7),
+                          location="Northtown Co-op, High Street", by=officer)
+        victim = cases.add_new_victim(main, {"given_name": "Kim", "family_name": "Taylor",
+                                             "address": "3 Station Road, Northtown", "postcode": "NT2 7CD",
+                                             "email": "kim.taylor@example.org", "preferred_channel": "email"},
+                                      enhanced_rights=False, updates_opted_in=True, update_channel="email",
+                                      by=officer)
+        screen(main, officer=officer)
+        assess_needs(main, officer=officer, alcohol="medium", finance_debt="low")
+        cases.record_victim_view(main, victim, {
+            "attempts": [{"on": today.isoformat(), "method": "phone", "note": None}], "could_not_contact": False,
+            "views": "Wants the person to understand the effect on the shop staff.",
+            "taken_into_account": "A victim awareness session is included.", "remedy_requested": None,
+            "remedy_declined_reason": None}, by=officer)
+        deadline = today + timedelta(weeks=16)
+        cases.add_condition(main, {"type": "attendance", "purpose": "rehabilitative", "hours": 4,
+                                   "details": "Attend an alcohol awareness course at Fresh Start Recovery.",
+                                   "due_on": today + timedelta(weeks=8)}, by=officer)
+        cases.add_condition(main, {"type": "restrictive", "subtype": "not_enter",
+                                   "details": "Do not enter the Northtown Co-op, High Street.", "due_on": deadline},
+                            by=officer)
+        issue_case(main, officer=officer, signed_by="Jordan Smith", deadline=deadline)
+    users["offender"].person_id, users["offender"].public_role = main.offender_id, Role.OFFENDER
+    users["victim"].person_id, users["victim"].public_role = victim.person_id, Role.VICTIM
     # One referral, waiting for Fresh Start Recovery's manager: the alcohol course condition.
-    from app.referrals import services as referral_services
+    referrals.send_referral(main, main.conditions[0], services["Alcohol awareness course"], by=officer)
 
-    referral_services.send_referral(main, main.conditions[0], services["Alcohol awareness course"],
-                                    by=users["officer-north"])
-
-    extra = [
-        ("Ali", "Hassan", north, "officer-north", "CD01", "Criminal damage (value £5000 or less)"),
-        ("Beth", "Rowe", north, "officer-north", "DR03", "Possession of a controlled drug, Class B"),
-        ("Carl", "Nash", north, "supervisor", "PO03", "Public order: threatening behaviour"),
-        ("Dana", "Wells", south, "officer-south", "AS01", "Assault by beating"),
-        ("Evan", "Cole", south, "officer-south", "TH04", "Theft from a motor vehicle"),
+    drafts = [
+        ("Ali", "Hassan", ("NSP", NORTH), "officer-north", "CD01"),
+        ("Beth", "Rowe", ("NSP", NORTH), "officer-north", "DR03"),
+        ("Carl", "Nash", ("NSP", NORTH), "supervisor", "PO03"),
+        ("Dana", "Wells", ("NSP", SOUTH), "officer-south", "AS01"),
+        ("Evan", "Cole", ("NSP", SOUTH), "officer-south", "TH04"),
+        ("Zed", "Other", ("WSP", CENTRAL), "westshire-officer", "TH01"),
     ]
-    for given, family, team, officer_key, code, summary in extra:
-        person = _get_or_add(Person, {"given_name": given, "family_name": family})
-        case = case_services.open_case(officer=users[officer_key], team=team, offender=person,
-                                       regime="current_practice", disposal_type="adult_conditional_caution",
-                                       offence_summary=summary)
-        _offence(case, code, today - timedelta(days=3), "Northtown town centre")
-
-
-def _offence(case, code: str, on: date, where: str) -> bool:
-    offence = db.session.scalar(select(Offence).where(Offence.code == code))
-    if offence is None:
-        return False
-    db.session.add(CaseOffence(case_id=case.id, offence_id=offence.id, committed_on=on, location=where))
-    db.session.flush()
-    return True
+    for given_name, family_name, team, officer_key, code in drafts:
+        draft = cases.start_case(officer=users[officer_key], team=teams[team], regime="current_practice",
+                                 disposal_type="adult_conditional_caution", given_name=given_name,
+                                 family_name=family_name)
+        cases.add_offence(draft, code=code, committed_on=clock.today() - timedelta(days=3),
+                          location="Northtown town centre", by=users[officer_key])

@@ -32,6 +32,13 @@ class OIDCProvider:
     private_key_file: str | None = None
     scopes: tuple[str, ...] = ("openid", "profile", "email")
     auth_params: dict = field(default_factory=dict)
+    # Users are recorded under (identity, subject). It is the issuer, except for the development provider, whose
+    # issuer URL carries the port: its personas are the same people whatever port `make run` uses.
+    identity: str | None = None
+
+    @property
+    def identity_issuer(self) -> str:
+        return self.identity or self.issuer
 
     @property
     def token_auth_method(self) -> str:

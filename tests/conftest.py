@@ -107,7 +107,7 @@ def ctx(app):
 def demo_data(app):
     """The demo organisations, personas (users) and cases, for the development identity provider's issuer."""
     with app.app_context():
-        users = demo.seed(app.config["DEV_IDP_ISSUER"])
+        users = demo.seed()
         db.session.commit()
         ids = {key: user.id for key, user in users.items()}
         db.session.remove()

@@ -21,18 +21,20 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from app import access, clock, demo
 from app.auth.models import User
-from app.cases import services as case_services
-from app.cases.models import Case, TimelineEvent
+from app.cases.models import Case
 from app.extensions import db
-from app.organisations.models import Membership, Organisation, OrgKind, Role, Team
 from app.people.models import Person
+from app.timeline import services as timeline
+from app.timeline.models import TimelineEvent
+from tests import factories
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, *(p.key for p in demo.PERSONAS))
-POLICE = ("officer-north", "officer-south", "supervisor", "coordinator")
+POLICE = ("officer-north", "officer-south", "supervisor", "supervisor-south", "coordinator", "westshire-officer",
+          "westshire-coordinator")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ def case_grid(*viewers: str) -> dict:
     return grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(viewers, 200))
 
 
-EDITORS = ("officer-north", "officer-south", "supervisor")
+NORTH_TEAM = ("officer-north", "supervisor")  # work on the own case
+SOUTH_TEAM = ("officer-south", "supervisor-south")  # work on the other case
+EDITORS = (*NORTH_TEAM, *SOUTH_TEAM, "westshire-officer")  # open cases in their own team
 
 
 def edit_own(anonymous=TO_SIGN_IN) -> dict:
@@ -82,8 +86,13 @@ def edit_own(anonymous=TO_SIGN_IN) -> dict:
 
 
 def edit_other(ok, anonymous=TO_SIGN_IN) -> dict:
-    """The other case is a draft in the south team: its officer may work on it."""
-    return grid(404, anonymous=anonymous, allow={"officer-south": ok, "coordinator": 403})
+    """The other case is a draft in the south team: its team may work on it; the coordinator may only look."""
+    return grid(404, anonymous=anonymous, allow=dict.fromkeys(SOUTH_TEAM, ok) | {"coordinator": 403})
+
+
+def edit_other_force(ok, anonymous=TO_SIGN_IN) -> dict:
+    """The other force's draft: only Westshire's officer works on it; Westshire's coordinator may only look."""
+    return grid(404, anonymous=anonymous, allow={"westshire-officer": ok, "westshire-coordinator": 403})
 
 
 def nobody(anonymous=TO_SIGN_IN) -> dict:
@@ -91,8 +100,10 @@ def nobody(anonymous=TO_SIGN_IN) -> dict:
 
 
 NORTH = ("officer-north", "supervisor", "coordinator")  # may see the own case and its referrals
-FRESHSTART = ("freshstart-manager", "freshstart-caseworker")
-PROVIDERS = ("pathways-manager", "pathways-caseworker", *FRESHSTART)
+FRESHSTART = ("freshstart-manager", "freshstart-caseworker")  # the working referral's manager and caseworker
+PROVIDERS = ("pathways-manager", "pathways-caseworker", "pathways-caseworker-2", "freshstart-manager",
+             "freshstart-caseworker", "freshstart-caseworker-2")
+COORDINATORS = ("coordinator", "westshire-coordinator")
 
 
 def only(status, *roles, anonymous=TO_SIGN_IN, **others) -> dict:
@@ -102,8 +113,9 @@ def only(status, *roles, anonymous=TO_SIGN_IN, **others) -> dict:
 
 
 def referral_work(ok, path, anonymous=TO_SIGN_IN) -> tuple:
-    """Provider work on a referral: Fresh Start's manager and the assigned caseworker on the working referral;
-    on the referral still waiting for a decision, its manager is told it cannot be done yet (409)."""
+    """Provider work on a referral: Fresh Start's manager and the assigned caseworker on the working referral
+    (not Fresh Start's other caseworker); on the referral still waiting for a decision, its manager is told it
+    cannot be done yet (409)."""
     return (
         Probe("GET", path.format(r="{working_referral}"), only(200, *FRESHSTART)),
         Probe("POST", path.format(r="{working_referral}"), only(ok, *FRESHSTART, anonymous=400), csrf=True),
@@ -136,45 +148,49 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("POST", "/sign-out", grid(TO_IDP_SIGN_OUT, anonymous=400), csrf=True, ends_session=True),
     ),
     "cases.show": (
-        Probe("GET", "/cases/{own_case}", case_grid("officer-north", "supervisor", "coordinator")),
-        Probe("GET", "/cases/{other_case}", case_grid("officer-south", "coordinator")),
-        Probe("GET", "/cases/{other_force_case}", case_grid()),
+        Probe("GET", "/cases/{own_case}", case_grid(*NORTH)),
+        Probe("GET", "/cases/{other_case}", case_grid(*SOUTH_TEAM, "coordinator")),
+        Probe("GET", "/cases/{other_force_case}", case_grid("westshire-officer", "westshire-coordinator")),
         Probe("GET", "/cases/{unknown_case}", case_grid()),
         Probe("GET", "/cases/not-a-uuid", case_grid()),
         Probe("GET", "/cases/1", case_grid()),  # integer keys never work as identifiers
     ),
     **{
         # The officer's workflow. The "own" case (north team) is already issued, so it can no longer be changed;
-        # the "other" case (south team) is a draft. Coordinators may see cases but not change them (403).
+        # the "other" case (south team) and the other force's case are drafts. Coordinators may see their force's
+        # cases but not change them (403).
         "cases.new": (
             Probe("GET", "/cases/new", grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(EDITORS, 200))),
             Probe("POST", "/cases/new", grid(404, anonymous=400, allow=dict.fromkeys(EDITORS, 422)), csrf=True),
         ),
         "cases.tasks": (
-            Probe("GET", "/cases/{own_case}/tasks", grid(404, anonymous=TO_SIGN_IN, allow={
-                "officer-north": 200, "supervisor": 200, "coordinator": 403})),
+            Probe("GET", "/cases/{own_case}/tasks", grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(
+                NORTH_TEAM, 200) | {"coordinator": 403})),
             Probe("GET", "/cases/{other_case}/tasks", edit_other(200)),
-            Probe("GET", "/cases/{other_force_case}/tasks", nobody()),
+            Probe("GET", "/cases/{other_force_case}/tasks", edit_other_force(200)),
             Probe("GET", "/cases/{unknown_case}/tasks", nobody()),
         ),
         "cases.approvals": (
-            Probe("GET", "/cases/approvals", grid(404, anonymous=TO_SIGN_IN, allow={"supervisor": 200})),
+            Probe("GET", "/cases/approvals", only(200, "supervisor", "supervisor-south")),
         ),
         "cases.decide": (
+            # A decision waiting for the south team's supervisor: nobody else may decide it (or know it exists).
+            Probe("POST", "/cases/approvals/{approval}", only(422, "supervisor-south", anonymous=400), csrf=True),
             Probe("POST", "/cases/approvals/{unknown_case}", nobody(400), csrf=True),
             Probe("POST", "/cases/approvals/not-a-uuid", nobody(400), csrf=True),
         ),
         "cases.document": (
-            # The demo's issued case has no signed document stored, and can no longer be changed: nothing to show.
-            Probe("GET", "/cases/{own_case}/document", nobody()),
-            Probe("GET", "/cases/{other_case}/document", grid(404, anonymous=TO_SIGN_IN,
-                                                               allow={"officer-south": 200})),
+            # The own case's signed document: anyone who may see the case may read it.
+            Probe("GET", "/cases/{own_case}/document", case_grid(*NORTH)),
+            # Before issue, the text to sign: only for those who may change the case.
+            Probe("GET", "/cases/{other_case}/document", case_grid(*SOUTH_TEAM)),
             Probe("POST", "/cases/{other_case}/document", edit_other(422, anonymous=400), csrf=True),
+            Probe("POST", "/cases/{own_case}/document", edit_own(400), csrf=True),
         ),
         **{endpoint: (
             Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
             Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(200)),
-            Probe("GET", f"/cases/{{other_force_case}}/{path}", nobody()),
+            Probe("GET", f"/cases/{{other_force_case}}/{path}", edit_other_force(200)),
             Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(422, anonymous=400), csrf=True),
         ) for endpoint, path in (("cases.offender", "offender"), ("cases.offences", "offences"),
                                  ("cases.victims", "victims"), ("cases.screening", "screening"),
@@ -182,7 +198,10 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
                                  ("cases.issue", "issue"))},
         "cases.no_victims": (
             Probe("POST", "/cases/{own_case}/victims/none", edit_own(400), csrf=True),
-            Probe("POST", "/cases/{other_force_case}/victims/none", nobody(400), csrf=True),
+            # Westshire's officer records that the draft has no victims (a valid confirmation).
+            Probe("POST", "/cases/{other_force_case}/victims/none", only(
+                403, "westshire-coordinator", anonymous=400,
+                westshire_officer=Redirect("/cases/{other_force_case}/tasks", 303)), csrf=True),
         ),
         # Objects inside a case, named by ids that belong to no object of that case: not found.
         **{endpoint: (
@@ -198,32 +217,37 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             ("cases.remove_condition", "conditions/{unknown_case}/remove", False),
         )},
     },
-    # --- the provider directory: the OOCD coordinator only ---
-    "organisations.service_list": (Probe("GET", "/organisations/services", only(200, "coordinator")),),
-    "organisations.providers": (Probe("GET", "/organisations/providers", only(200, "coordinator")),),
+    # --- the provider directory: each force's OOCD coordinator, for their own force's directory ---
+    "organisations.service_list": (Probe("GET", "/organisations/services", only(200, *COORDINATORS)),),
+    "organisations.providers": (Probe("GET", "/organisations/providers", only(200, *COORDINATORS)),),
     "organisations.new_service": (
-        Probe("GET", "/organisations/services/new", only(200, "coordinator")),
-        Probe("POST", "/organisations/services/new", only(422, "coordinator", anonymous=400), csrf=True),
+        Probe("GET", "/organisations/services/new", only(200, *COORDINATORS)),
+        Probe("POST", "/organisations/services/new", only(422, *COORDINATORS, anonymous=400), csrf=True),
     ),
     "organisations.edit_service": (
         Probe("GET", "/organisations/services/{service}", only(200, "coordinator")),
         Probe("POST", "/organisations/services/{service}", only(422, "coordinator", anonymous=400), csrf=True),
+        Probe("GET", "/organisations/services/{other_force_service}", only(200, "westshire-coordinator")),
         Probe("GET", "/organisations/services/{unknown_case}", nobody()),
         Probe("GET", "/organisations/services/not-a-uuid", nobody()),
     ),
     "organisations.service_active": (
         Probe("POST", "/organisations/services/{service}/active", only(422, "coordinator", anonymous=400),
               csrf=True),
+        Probe("POST", "/organisations/services/{other_force_service}/active",
+              only(422, "westshire-coordinator", anonymous=400), csrf=True),
         Probe("POST", "/organisations/services/{unknown_case}/active", nobody(400), csrf=True),
     ),
     # --- referrals: the own (issued) case has a referral waiting for Fresh Start's decision and a working one
-    # assigned to Fresh Start's caseworker, with an appointment and a group session; Pathways sees none of it ---
+    # assigned to Fresh Start's caseworker, with an appointment and a group session; Pathways, and Fresh Start's
+    # other caseworker, see none of it ---
     "referrals.new": (
-        Probe("GET", "/referrals/new/{own_case}", only(200, "officer-north", "supervisor", coordinator=403)),
-        Probe("POST", "/referrals/new/{own_case}", only(422, "officer-north", "supervisor", coordinator=403,
-                                                         anonymous=400), csrf=True),
-        Probe("GET", "/referrals/new/{other_case}", only(409, "officer-south", coordinator=403)),  # a draft
-        Probe("GET", "/referrals/new/{other_force_case}", nobody()),
+        Probe("GET", "/referrals/new/{own_case}", only(200, *NORTH_TEAM, coordinator=403)),
+        Probe("POST", "/referrals/new/{own_case}", only(422, *NORTH_TEAM, coordinator=403, anonymous=400),
+              csrf=True),
+        Probe("GET", "/referrals/new/{other_case}", only(409, *SOUTH_TEAM, coordinator=403)),  # a draft
+        Probe("GET", "/referrals/new/{other_force_case}", only(409, "westshire-officer",
+                                                                westshire_coordinator=403)),
     ),
     "referrals.show": (
         Probe("GET", "/referrals/{sent_referral}", only(200, *NORTH, "freshstart-manager")),
@@ -255,6 +279,7 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("POST", "/referrals/groups/new", only(422, *PROVIDERS, anonymous=400), csrf=True),
     ),
     "referrals.group": (
+        # The session's facilitator and their manager; not the provider's other caseworker.
         Probe("GET", "/referrals/groups/{group}", only(200, *FRESHSTART)),
         Probe("POST", "/referrals/groups/{group}", only(422, *FRESHSTART, anonymous=400), csrf=True),
         Probe("GET", "/referrals/groups/{unknown_case}", nobody()),
@@ -268,23 +293,6 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
 def _case_of(given_name: str) -> Case:
     return db.session.scalar(select(Case).join(Person, Case.offender_id == Person.id)
                              .where(Person.given_name == given_name))
-
-
-def _second_force_case() -> Case:
-    """A case in another police force, with its own team and officer."""
-    force = Organisation(kind=OrgKind.POLICE_FORCE, code="WSP", name="Westshire Police")
-    db.session.add(force)
-    db.session.flush()
-    team = Team(organisation_id=force.id, name="North Neighbourhood Team")  # same team name, other force
-    officer = User(issuer="https://idp.westshire.example", subject="wsp-1", kind="staff",
-                   display_name="PC Westshire")
-    person = Person(given_name="Zed", family_name="Other")
-    db.session.add_all([team, officer, person])
-    db.session.flush()
-    db.session.add(Membership(user_id=officer.id, organisation_id=force.id, team_id=team.id, role=Role.OFFICER))
-    db.session.flush()
-    return case_services.open_case(officer=officer, team=team, offender=person, regime="current_practice",
-                                   disposal_type="adult_conditional_caution", offence_summary="Shoplifting")
 
 
 def _referrals(own: Case) -> dict[str, str]:
@@ -312,15 +320,26 @@ def _referrals(own: Case) -> dict[str, str]:
             "service": str(drugs.public_id)}
 
 
+def _approval() -> str:
+    """A decision waiting for the south team's supervisor: exceptional circumstances on a ready case."""
+    officer = factories.user("officer-south")
+    case = factories.ready(officer, given="Fay", family="Waits", team_name=demo.SOUTH)
+    demo.screen(case, officer=officer, exceptional_rationale="First contact with the police in ten years")
+    return str(case.approvals[-1].public_id)
+
+
 @pytest.fixture
 def objects(app, demo_data) -> dict[str, str]:
     with app.app_context():
         own, other = _case_of("Jordan"), _case_of("Dana")
-        assert own.team.name == "North Neighbourhood Team" and own.force.code == "NSP"
+        assert own.team.name == "North Neighbourhood Team" and own.force.code == "NSP" and own.document
         assert other.team.name == "South Response Team" and other.force.code == "NSP"
-        other_force = _second_force_case()
+        other_force = _case_of("Zed")  # Westshire Police's
+        assert other_force.force.code == "WSP"
         ids = {"own_case": str(own.public_id), "other_case": str(other.public_id),
-               "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4())}
+               "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4()),
+               "other_force_service": str(factories.service("Westshire alcohol service").public_id),
+               "approval": _approval()}
         ids |= _referrals(own)
         db.session.commit()
         db.session.remove()
@@ -339,7 +358,8 @@ def test_every_route_is_in_the_matrix(app):
 def test_matrix_is_well_formed(app):
     """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
     dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
-                           "working_referral", "appointment", "group", "service"), str(uuid.uuid4()))
+                           "working_referral", "appointment", "group", "service", "other_force_service",
+                           "approval"), str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
         for probe in probes:
@@ -373,6 +393,8 @@ def test_access_matrix(role, app, login_as, objects):
         data = {"csrf_token": token} if probe.csrf else None
         response = client.open(path, method=probe.method, data=data)
         got, want = _outcome(response), probe.expected[role]
+        if isinstance(want, Redirect):
+            want = Redirect(want.path.format(**objects), want.status)
         if got != want:
             wrong.append(f"{probe.method} {probe.path} ({endpoint}): expected {want}, got {got}")
         assert response.status_code < 500, f"{probe.method} {probe.path} gave {response.status_code}"
@@ -400,18 +422,17 @@ def people(app, objects):
     """Users by persona key (plus "anonymous"), the cases by name, and extra one-party timeline events."""
     with app.app_context():
         users = {u.subject: u for u in db.session.scalars(
-            select(User).where(User.issuer == app.config["DEV_IDP_ISSUER"]))}
+            select(User).where(User.issuer == demo.IDENTITY))}
         users[ANONYMOUS] = AnonymousUserMixin()
         own = _case_of("Jordan")
         for kind, flags in {"provider_only": {"provider": True}, "offender_only": {"offender": True},
                             "victim_only": {"victim": True}}.items():
-            case_services.add_event(own, kind, kind.replace("_", " "), **flags)
+            timeline.record(own, kind, kind.replace("_", " "), **flags)
         # Recorded for the offender only, not for the police (the flag must be honoured both ways).
-        db.session.add(TimelineEvent(case_id=own.id, occurred_at=clock.now(), kind="not_police", summary="private",
-                                     visible_police=False, visible_offender=True))
+        timeline.record(own, "not_police", "private", police=False, offender=True)
         # Another north case: the offender and victim persons are not parties to it.
-        case_services.add_event(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
-                                victim=True)
+        timeline.record(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
+                        victim=True)
         db.session.flush()
         cases = {"own": own, "other": _case_of("Dana"), "north_other": _case_of("Ali"),
                  "other_force": db.session.scalar(select(Case).where(Case.public_id ==
@@ -432,11 +453,14 @@ def _kinds(user, case) -> set[str]:
 def test_visible_cases(people):
     users, _ = people
     north = {"Jordan", "Ali", "Beth", "Carl"}
-    south = {"Dana", "Evan"}
+    south = {"Dana", "Evan", "Fay"}
     assert _names(access.visible_cases(users["officer-north"])) == north
     assert _names(access.visible_cases(users["supervisor"])) == north
     assert _names(access.visible_cases(users["officer-south"])) == south
+    assert _names(access.visible_cases(users["supervisor-south"])) == south
     assert _names(access.visible_cases(users["coordinator"])) == north | south  # not Westshire's "Zed"
+    assert _names(access.visible_cases(users["westshire-officer"])) == {"Zed"}
+    assert _names(access.visible_cases(users["westshire-coordinator"])) == {"Zed"}
     for key in ROLES:
         if key not in POLICE:
             assert _names(access.visible_cases(users[key])) == set(), key
@@ -456,8 +480,8 @@ def test_can_view_case_agrees_with_visible_cases(people):
     expected = {
         "own": {"officer-north", "supervisor", "coordinator"},
         "north_other": {"officer-north", "supervisor", "coordinator"},
-        "other": {"officer-south", "coordinator"},
-        "other_force": set(),
+        "other": {"officer-south", "supervisor-south", "coordinator"},
+        "other_force": {"westshire-officer", "westshire-coordinator"},
     }
     for name, case in cases.items():
         viewers = {key for key in ROLES if access.can_view_case(users[key], case)}
@@ -474,7 +498,8 @@ def test_visible_timeline_per_party(people):
     assert {"case_opened", "caution_issued", "offender_only", "victim_only", "provider_only"} <= everything
     for key in ("officer-north", "supervisor", "coordinator"):
         assert _kinds(users[key], own) == everything - {"not_police"}, key
-    assert _kinds(users["offender"], own) == {"caution_issued", "offender_only", "not_police", "appointment_booked"}
+    assert _kinds(users["offender"], own) == {"caution_issued", "conditions_set", "offender_only", "not_police",
+                                              "appointment_booked"}
     assert _kinds(users["victim"], own) == {"caution_issued", "victim_only"}
     # Providers: only the events of their own referrals ("provider_only" belongs to no referral). Fresh Start's
     # manager sees both its referrals; its caseworker only the one assigned to them.
@@ -484,12 +509,13 @@ def test_visible_timeline_per_party(people):
     sent = {e.referral_id for e in db.session.scalars(access.visible_timeline(users["freshstart-manager"], own))}
     mine = {e.referral_id for e in db.session.scalars(access.visible_timeline(users["freshstart-caseworker"], own))}
     assert len(sent) == 2 and len(mine) == 1 and mine < sent
-    for key in ("pathways-manager", "pathways-caseworker", "scrutiny", ANONYMOUS):
+    for key in ("pathways-manager", "pathways-caseworker", "freshstart-caseworker-2", "scrutiny",
+                "westshire-officer", ANONYMOUS):
         assert _kinds(users[key], own) == set(), key
     # Not their case: the offender and victim see nothing of it, even events marked for their party.
     assert _kinds(users["offender"], cases["north_other"]) == set()
     assert _kinds(users["victim"], cases["north_other"]) == set()
-    assert _kinds(users["officer-north"], cases["north_other"]) == {"case_opened", "shared"}
+    assert _kinds(users["officer-north"], cases["north_other"]) == {"case_opened", "offence_added", "shared"}
 
 
 def test_visible_timeline_is_newest_first(people):

@@ -11,7 +11,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from app.auth import providers, services
-from app.extensions import db
+from app.web.commit import keep_on_error
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +32,7 @@ def start(name: str):
         # OIDC Discovery 4.3: the document must name the issuer we were configured with.
         if client.load_server_metadata().get("issuer", "").rstrip("/") != provider.issuer:
             services.sign_in_failed(provider.name, "discovery_issuer_mismatch")
-            db.session.commit()
+            keep_on_error()
             return render_template("auth/failed.html"), 400
         return client.authorize_redirect(url_for("auth.callback", name=name, _external=True),
                                          **provider.auth_params)
@@ -69,18 +69,17 @@ def callback(name: str):
         return _unavailable(provider)
     except (OAuthError, JoseError, ValueError) as exc:
         services.sign_in_failed(provider.name, _failure_reason(exc))
-        db.session.commit()
+        keep_on_error()
         return render_template("auth/failed.html"), 400
     try:
         user = services.sign_in(provider, dict(claims))
     except services.SignInRefused:
-        db.session.commit()
+        keep_on_error()
         return render_template("auth/no_access.html"), 403
     session.clear()
     session.rotate(user.id)
     login_user(user)
     session["provider"], session["id_token"] = name, token["id_token"]
-    db.session.commit()
     return redirect(url_for("web.home"), 303)
 
 
@@ -89,7 +88,6 @@ def callback(name: str):
 def sign_out():
     provider_name, id_token = session.get("provider"), session.get("id_token")
     services.sign_out(current_user)
-    db.session.commit()
     logout_user()
     session.end()
     done = url_for("auth.signed_out", _external=True)

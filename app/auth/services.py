@@ -16,7 +16,7 @@ class SignInRefused(Exception):
 
 def sign_in(provider, claims: dict) -> User:
     """Find or create the user for (issuer, subject) and check they may use the portal. Flushes; no commit."""
-    issuer, subject = claims["iss"], claims["sub"]
+    issuer, subject = provider.identity_issuer, claims["sub"]  # claims["iss"] was checked against the provider
     user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
     if user is None:
         user = User(issuer=issuer, subject=subject, kind=provider.kind,

@@ -1,53 +1,33 @@
-"""Forms for the officer's workflow: GOV.UK widgets, server-side validation, refusal of anything crafted.
-
-Every form here refuses fields it does not have (a crafted POST gets a 422 with a message, and nothing is saved),
-and every date is a `GovDate`: three inputs whose missing or extra parts give a clear message instead of the
-500 that govuk-frontend-wtf's date widget would raise.
-"""
+"""Forms for the officer's workflow, built from the shared fields and validators in app/web/forms.py."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import request
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-)
-from wtforms import SubmitField as _SubmitField
-from wtforms.validators import (
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    StopValidation,
-    ValidationError,
-)
-from wtforms.widgets import HiddenInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovTextInput
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
 
-from app import clock
 from app.cases.needs import config as needs_config
-from app.cases.rules import CONDITION_TYPES
+from app.cases.packs import CONDITION_TYPES
 from app.people.models import CHANNELS, ETHNICITY_GROUPS, OBSERVED_CODES, SEXES
+from app.web.forms import (
+    Form,
+    GovDate,
+    NumberField,
+    PoundsField,
+    SubmitField,
+    area_field,
+    blank_to_none,
+    not_before_1900,
+    not_future,
+    not_past,
+    required_if,
+    text_field,
+    version_field,
+    yes_no_field,
+)
 
-YES_NO = {"yes": "Yes", "no": "No"}
 CONDITION_LABELS = {"restrictive": "Restrictive", "unpaid_work": "Unpaid work", "attendance": "Attendance",
                     "financial_penalty": "Financial penalty", "foreign_offender": "Foreign offender condition"}
 RESTRICTIVE_SUBTYPES = {"no_contact": "No contact with named people", "not_enter": "Not to enter places or areas",
@@ -60,178 +40,6 @@ DECIDED_BY = {"officer": "A police officer", "prosecutor": "A prosecutor (CPS)"}
 ATTEMPT_SLOTS = (1, 2, 3)
 
 
-def SubmitField(label: str):
-    return _SubmitField(label, widget=GovSubmitInput())
-
-
-# --- the guarded date field ---------------------------------------------------------------------------------
-
-
-
-class PlainDecimalField(DecimalField):
-    """A number of hours; says what to type instead of WTForms' "Not a valid decimal value"."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Enter the hours as a number, like 2 or 2.5") from None
-
-
-class PlainIntegerField(IntegerField):
-    """A whole number of pounds; says what to type instead of WTForms' "Not a valid integer value"."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Enter the amount in whole pounds, like 50") from None
-
-class _SafeDateInput(GovDateInput):
-    """govuk-frontend-wtf's date input unpacks exactly three raw values; give it three, whatever was posted."""
-
-    def map_gov_params(self, field, **kwargs):
-        if field.raw_data is not None and len(field.raw_data) != 3:
-            field.raw_data = ([*field.raw_data, "", "", ""])[:3]
-        return super().map_gov_params(field, **kwargs)
-
-
-class GovDate(DateField):
-    """Day, month and year inputs. Missing or impossible parts are a validation error in words, never a crash."""
-
-    widget = _SafeDateInput()
-
-    def __init__(self, label=None, validators=None, required: str | None = None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.required_message = required  # the message when nothing is entered, or None when the date is optional
-
-    def process_formdata(self, valuelist):
-        if not valuelist:  # the field was not sent at all
-            self.data = None
-            return
-        parts = [str(v).strip() for v in valuelist]
-        if len(parts) != 3:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be sent as a day, a month and a year")
-        if not any(parts):
-            self.data = None
-            return
-        missing = [name for name, value in zip(("day", "month", "year"), parts, strict=True) if not value]
-        if missing:
-            self.data = None
-            raise ValueError(f"{self.label.text} must include a {' and a '.join(missing)}")
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a real date, with a 4-digit year, for example 27 3 2026")
-        try:
-            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a real date") from None
-
-    def pre_validate(self, form):
-        if self.data is None and not self.process_errors and self.required_message:
-            raise ValidationError(self.required_message)
-
-    @property
-    def error_anchor(self) -> str:
-        return f"{self.id}-day"
-
-
-def not_future(message: str):
-    def check(form, field):
-        if field.data and field.data > clock.today():
-            raise ValidationError(message)
-    return check
-
-
-def not_past(message: str):
-    def check(form, field):
-        if field.data and field.data < clock.today():
-            raise ValidationError(message)
-    return check
-
-
-def not_before_1900(form, field):
-    if field.data and field.data.year < 1900:
-        raise ValidationError(f"{field.label.text} must be after 1900")
-
-
-def required_if(other: str, values: tuple, message: str):
-    """Required when another field has one of these values, and otherwise optional (an empty answer then stops
-    validation, clearing the "Not a valid choice" that an unanswered radio question would give)."""
-    def check(form, field):
-        raw = field.raw_data
-        if raw and not (isinstance(raw[0], str) and not raw[0].strip()):
-            return
-        field.errors[:] = []
-        if getattr(form, other).data in values:
-            raise StopValidation(message)
-        raise StopValidation()
-    return check
-
-
-# --- the base form ------------------------------------------------------------------------------------------
-
-
-class Form(FlaskForm):
-    """A FlaskForm that refuses fields it does not have, and builds the GOV.UK error summary."""
-
-    def known_names(self) -> set[str]:
-        names = {"csrf_token"}
-        for field in self:
-            names.add(field.name)
-        return names
-
-    def unknown_fields(self) -> list[str]:
-        if not self.is_submitted():
-            return []
-        known = self.known_names()
-        return sorted(k for k in request.form if k not in known)
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        unknown = self.unknown_fields()
-        if unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5])
-            self.form_errors.append(f"The form was sent with something it does not ask for ({shown}), so nothing "
-                                    "was saved. Reload the page and try again.")
-            ok = False
-        return ok
-
-    def add_error(self, field_name: str | None, message: str) -> None:
-        if field_name and hasattr(self, field_name):
-            getattr(self, field_name).errors.append(message)
-        else:
-            self.form_errors.append(message)
-
-    def error_summary(self) -> list[dict]:
-        items = [{"text": message} for message in self.form_errors]
-        for field in self:
-            if field.errors:
-                anchor = getattr(field, "error_anchor", field.id)
-                items.append({"text": field.errors[0], "href": f"#{anchor}"})
-        return items
-
-
-def _text(label, *validators, hint=None, max_length=200, **kw):
-    return StringField(label, [*validators, Length(max=max_length, message=f"{label} must be {max_length} characters "
-                                                                             "or fewer")],
-                       widget=GovTextInput(), description=hint, **kw)
-
-
-def _area(label, *validators, hint=None, max_length=2000):
-    return StringField(label, [*validators, Length(max=max_length, message=f"{label} must be {max_length} characters "
-                                                                             "or fewer")],
-                       widget=GovTextArea(), description=hint)
-
-
-def _yes_no(label, message, hint=None, **kw):
-    return RadioField(label, [InputRequired(message)], choices=YES_NO, widget=GovRadioInput(), description=hint, **kw)
-
-
 # --- the forms ----------------------------------------------------------------------------------------------
 
 
@@ -239,9 +47,17 @@ class NewCaseForm(Form):
     disposal = RadioField("Which disposal are you considering?", [InputRequired("Choose the disposal type")],
                           widget=GovRadioInput(), choices={},
                           description="The rule pack for it decides eligibility, conditions and the deadline.")
-    given_name = _text("Given name", InputRequired("Enter the person's given name"), max_length=100)
-    family_name = _text("Family name", InputRequired("Enter the person's family name"), max_length=100)
+    given_name = text_field("Given name", InputRequired("Enter the person's given name"), max_length=100)
+    family_name = text_field("Family name", InputRequired("Enter the person's family name"), max_length=100)
     submit = SubmitField("Create draft case")
+
+    @property
+    def regime(self) -> str:
+        return self.disposal.data.split(":", 1)[0]
+
+    @property
+    def disposal_type(self) -> str:
+        return self.disposal.data.split(":", 1)[1]
 
     def set_disposals(self, packs: dict, today: date) -> None:
         self.disposal.choices = {
@@ -253,20 +69,20 @@ class NewCaseForm(Form):
 
 
 class OffenderForm(Form):
-    given_name = _text("Given name", InputRequired("Enter the person's given name"), max_length=100)
-    family_name = _text("Family name", InputRequired("Enter the person's family name"), max_length=100)
+    given_name = text_field("Given name", InputRequired("Enter the person's given name"), max_length=100)
+    family_name = text_field("Family name", InputRequired("Enter the person's family name"), max_length=100)
     date_of_birth = GovDate("Date of birth", [not_future("Date of birth must be in the past"), not_before_1900],
                             description="For example, 27 3 1990")
-    address = _area("Address", Optional(), max_length=500)
-    postcode = _text("Postcode", Optional(), max_length=10)
-    email = _text("Email address", Optional(), Email("Enter an email address in the correct format, like "
+    address = area_field("Address", Optional(), max_length=500)
+    postcode = text_field("Postcode", Optional(), max_length=10)
+    email = text_field("Email address", Optional(), Email("Enter an email address in the correct format, like "
                                                      "name@example.com"), max_length=320)
-    phone = _text("Phone number", Optional(), max_length=32)
+    phone = text_field("Phone number", Optional(), max_length=32)
     preferred_channel = RadioField("How would they like to be contacted?", [Optional()], widget=GovRadioInput(),
                                    choices=dict(CHANNELS))
-    language = _text("Preferred language", Optional(), max_length=64, hint="Leave blank for English")
+    language = text_field("Preferred language", Optional(), max_length=64, hint="Leave blank for English")
     interpreter_needed = BooleanField("They need an interpreter", widget=GovCheckboxInput())
-    accessibility_needs = _area("Accessibility needs", Optional(), max_length=1000,
+    accessibility_needs = area_field("Accessibility needs", Optional(), max_length=1000,
                                 hint="For example, large print, a hearing loop, step-free access")
     # Special-category data (kept apart; shown only where app.access allows). All optional.
     ethnicity_self = SelectField("Ethnicity, as the person describes it", [Optional()], widget=GovSelect(),
@@ -281,6 +97,14 @@ class OffenderForm(Form):
 
     SPECIAL = ("ethnicity_self", "ethnicity_observed", "sex")
 
+    @staticmethod
+    def special_data(special) -> dict | None:
+        """The special-category answers as recorded, for the form shown before any change."""
+        if special is None:
+            return None
+        return {"ethnicity_self": special.ethnicity_self_defined or "",
+                "ethnicity_observed": special.ethnicity_officer_observed or "", "sex": special.sex}
+
     def drop_special_category(self) -> None:
         for name in self.SPECIAL:
             delattr(self, name)
@@ -288,7 +112,7 @@ class OffenderForm(Form):
     def person_values(self) -> dict:
         names = ("given_name", "family_name", "date_of_birth", "address", "postcode", "email", "phone",
                  "preferred_channel", "language", "interpreter_needed", "accessibility_needs")
-        return {n: _blank_to_none(getattr(self, n).data) for n in names}
+        return {n: blank_to_none(getattr(self, n).data) for n in names}
 
     def special_values(self) -> dict | None:
         if "sex" not in self._fields:
@@ -303,30 +127,34 @@ class OffenceForm(Form):
     committed_on = GovDate("Date of the offence", [not_future("The date of the offence must be today or in the "
                                                               "past"), not_before_1900],
                            required="Enter the date of the offence", description="For example, 27 3 2026")
-    location = _text("Where it happened", InputRequired("Enter where the offence happened"), max_length=300,
+    location = text_field("Where it happened", InputRequired("Enter where the offence happened"), max_length=300,
                      hint="For example, the shop's name and street")
     submit = SubmitField("Add offence")
 
 
 class VictimForm(Form):
-    given_name = _text("Given name", InputRequired("Enter the victim's given name"), max_length=100)
-    family_name = _text("Family name", InputRequired("Enter the victim's family name"), max_length=100)
-    address = _area("Address", Optional(), max_length=500)
-    postcode = _text("Postcode", Optional(), max_length=10)
-    email = _text("Email address", Optional(), Email("Enter an email address in the correct format, like "
+    given_name = text_field("Given name", InputRequired("Enter the victim's given name"), max_length=100)
+    family_name = text_field("Family name", InputRequired("Enter the victim's family name"), max_length=100)
+    address = area_field("Address", Optional(), max_length=500)
+    postcode = text_field("Postcode", Optional(), max_length=10)
+    email = text_field("Email address", Optional(), Email("Enter an email address in the correct format, like "
                                                      "name@example.com"), max_length=320)
-    phone = _text("Phone number", Optional(), max_length=32)
+    phone = text_field("Phone number", Optional(), max_length=32)
     preferred_channel = RadioField("How would they like to be contacted?", [InputRequired(
         "Choose how the victim would like to be contacted")], widget=GovRadioInput(), choices=dict(CHANNELS))
     enhanced_rights = BooleanField("Entitled to enhanced rights under the Victims' Code", widget=GovCheckboxInput(),
                                    description="For example, victims of the most serious crime, persistently "
                                                "targeted or vulnerable victims. Updates are then due within 1 "
                                                "working day.")
-    updates_opted_in = _yes_no("Do they want updates on the case?", "Say whether the victim wants updates")
+    updates_opted_in = yes_no_field("Do they want updates on the case?", "Say whether the victim wants updates")
     update_channel = RadioField("How should updates reach them?", [
         required_if("updates_opted_in", ("yes",), "Choose how the victim wants updates")],
         widget=GovRadioInput(), choices={"portal": "Resolve (online)", "email": "Email", "sms": "Text message"})
     submit = SubmitField("Add victim")
+
+    def person_values(self) -> dict:
+        return {k: blank_to_none(getattr(self, k).data) for k in (
+            "given_name", "family_name", "address", "postcode", "email", "phone", "preferred_channel")}
 
 
 class ConfirmForm(Form):
@@ -339,21 +167,36 @@ class ScreeningForm(Form):
     caution_date = GovDate("When will the caution be given?", [not_past("The caution date must be today or later")],
                            required="Enter the date the caution will be given",
                            description="Age and the look-back for earlier cautions are counted on this date.")
-    evidence_sufficient = _yes_no("Is there enough evidence to charge the person?",
+    evidence_sufficient = yes_no_field("Is there enough evidence to charge the person?",
                                   "Say whether there is enough evidence to charge")
     evidence_decided_by = RadioField("Who decided that?", [required_if(
         "evidence_sufficient", ("yes",), "Say who decided there is enough evidence to charge")],
         widget=GovRadioInput(), choices=DECIDED_BY)
-    evidence_decision_maker = _text("Name of the person who decided", required_if(
+    evidence_decision_maker = text_field("Name of the person who decided", required_if(
         "evidence_sufficient", ("yes",), "Enter the name of the person who decided"), max_length=200)
-    admits = _yes_no("Does the person admit the offence?", "Say whether the person admits the offence")
-    consents = _yes_no("Does the person agree to the caution?", "Say whether the person agrees to the caution")
-    exceptional_rationale = _area("Exceptional circumstances", Optional(), max_length=2000,
+    admits = yes_no_field("Does the person admit the offence?", "Say whether the person admits the offence")
+    consents = yes_no_field("Does the person agree to the caution?", "Say whether the person agrees to the caution")
+    exceptional_rationale = area_field("Exceptional circumstances", Optional(), max_length=2000,
                                   hint="Only if needed: for an offence that can only be tried in the Crown Court, or "
                                        "for someone cautioned in the look-back period. A supervisor must approve.")
-    cps_consent_reference = _text("DPP or CPS consent reference", Optional(), max_length=100,
+    cps_consent_reference = text_field("DPP or CPS consent reference", Optional(), max_length=100,
                                   hint="Only for an offence that can only be tried in the Crown Court")
     submit = SubmitField("Save and check eligibility")
+
+    @staticmethod
+    def data_from(screening, planned: date) -> dict:
+        """The latest screening's answers, to change them; the caution date is never before `planned`."""
+        answers = screening.answers if screening else {}
+        recorded = answers.get("caution_date")
+        data = {"caution_date": max(date.fromisoformat(recorded), planned) if recorded else planned}
+        yes_no = {True: "yes", False: "no"}
+        for key in ("evidence_sufficient", "admits", "consents"):
+            if key in answers:
+                data[key] = yes_no.get(answers[key])
+        for key in ("evidence_decided_by", "evidence_decision_maker", "exceptional_rationale",
+                    "cps_consent_reference"):
+            data[key] = answers.get(key)
+        return data
 
     def ask(self, questions: dict[str, str]) -> None:
         """Word the questions as the case's rule pack words them."""
@@ -364,17 +207,17 @@ class ScreeningForm(Form):
         return {"caution_date": self.caution_date.data.isoformat(),
                 "evidence_sufficient": self.evidence_sufficient.data == "yes",
                 "evidence_decided_by": self.evidence_decided_by.data or None,
-                "evidence_decision_maker": _blank_to_none(self.evidence_decision_maker.data),
+                "evidence_decision_maker": blank_to_none(self.evidence_decision_maker.data),
                 "admits": self.admits.data == "yes", "consents": self.consents.data == "yes",
-                "exceptional_rationale": _blank_to_none(self.exceptional_rationale.data),
-                "cps_consent_reference": _blank_to_none(self.cps_consent_reference.data)}
+                "exceptional_rationale": blank_to_none(self.exceptional_rationale.data),
+                "cps_consent_reference": blank_to_none(self.cps_consent_reference.data)}
 
 
 class ApprovalForm(Form):
     decision = RadioField("Your decision", [InputRequired("Choose whether to approve or return it")],
                           widget=GovRadioInput(), choices={"approve": "Approve",
                                                            "return": "Return it to the officer with a comment"})
-    comment = _area("Comment", required_if("decision", ("return",), "Say why you are returning it"),
+    comment = area_field("Comment", required_if("decision", ("return",), "Say why you are returning it"),
                     max_length=2000, hint="The officer sees this. Required when you return it.")
     submit = SubmitField("Save decision")
 
@@ -400,15 +243,39 @@ class VictimViewForm(Form):
     contacted = RadioField("Were you able to get the victim's views?", [InputRequired(
         "Say whether you got the victim's views")], widget=GovRadioInput(), choices={
         "yes": "Yes", "no": "No, they could not be contacted after reasonable efforts"})
-    views = _area("The victim's views", required_if("contacted", ("yes",), "Enter the victim's views"),
+    views = area_field("The victim's views", required_if("contacted", ("yes",), "Enter the victim's views"),
                   max_length=4000)
-    remedy_requested = _text("Community remedy action the victim asked for", Optional(), max_length=500,
+    remedy_requested = text_field("Community remedy action the victim asked for", Optional(), max_length=500,
                              hint="From the local community remedy document. Leave blank if none.")
-    remedy_declined_reason = _area("Why the requested action would be inappropriate", Optional(), max_length=2000,
+    remedy_declined_reason = area_field("Why the requested action would be inappropriate", Optional(), max_length=2000,
                                    hint="Only if you will not attach the action they asked for")
-    taken_into_account = _area("How you took their views into account", required_if(
+    taken_into_account = area_field("How you took their views into account", required_if(
         "contacted", ("yes",), "Say how you took the victim's views into account"), max_length=4000)
     submit = SubmitField("Save victim's views")
+
+    @staticmethod
+    def data_from(view) -> dict | None:
+        """The views as recorded, to change them."""
+        if view is None:
+            return None
+        data = {"contacted": "no" if view.could_not_contact else "yes", "views": view.views,
+                "remedy_requested": view.remedy_requested, "remedy_declined_reason": view.remedy_declined_reason,
+                "taken_into_account": view.taken_into_account}
+        for i, attempt in enumerate((view.attempts or [])[:len(ATTEMPT_SLOTS)], start=1):
+            data[f"attempt{i}_on"] = date.fromisoformat(attempt["on"]) if attempt.get("on") else None
+            data[f"attempt{i}_method"] = attempt.get("method")
+            data[f"attempt{i}_note"] = attempt.get("note")
+        return data
+
+    def values(self) -> dict:
+        contacted = self.contacted.data == "yes"
+
+        def given(name):
+            return blank_to_none(getattr(self, name).data) if contacted else None
+        return {"attempts": self.attempts(), "could_not_contact": not contacted, "views": given("views"),
+                "remedy_requested": given("remedy_requested"),
+                "remedy_declined_reason": blank_to_none(self.remedy_declined_reason.data),
+                "taken_into_account": given("taken_into_account")}
 
     def attempts(self) -> list[dict]:
         found = []
@@ -416,7 +283,7 @@ class VictimViewForm(Form):
             on, method = getattr(self, f"attempt{i}_on").data, getattr(self, f"attempt{i}_method").data
             if on or method:
                 found.append({"on": on.isoformat() if on else None, "method": method or None,
-                              "note": _blank_to_none(getattr(self, f"attempt{i}_note").data)})
+                              "note": blank_to_none(getattr(self, f"attempt{i}_note").data)})
         return found
 
     def validate(self, extra_validators=None) -> bool:
@@ -440,8 +307,9 @@ for _i in ATTEMPT_SLOTS:
         f"Contact attempt {_i}: date", [not_future("A contact attempt cannot be in the future"), not_before_1900]))
     setattr(VictimViewForm, f"attempt{_i}_method", RadioField(
         f"Contact attempt {_i}: how", [Optional()], widget=GovRadioInput(), choices=CONTACT_METHODS))
-    setattr(VictimViewForm, f"attempt{_i}_note", _text(f"Contact attempt {_i}: outcome", Optional(), max_length=200,
-                                                      hint="For example, no answer, left a message"))
+    setattr(VictimViewForm, f"attempt{_i}_note", text_field(f"Contact attempt {_i}: outcome", Optional(),
+                                                           max_length=200,
+                                                           hint="For example, no answer, left a message"))
 
 
 class ConditionForm(Form):
@@ -454,22 +322,22 @@ class ConditionForm(Form):
     purpose = RadioField("Purpose", [required_if("type", ("attendance",), "Choose the purpose of the attendance")],
                          widget=GovRadioInput(), choices=PURPOSES,
                          description="Needed for attendance; optional for other types")
-    hours = PlainDecimalField("Hours", [required_if("type", ("unpaid_work", "attendance"), "Enter the number of hours"),
+    hours = NumberField("Hours", [required_if("type", ("unpaid_work", "attendance"), "Enter the number of hours"),
                                    NumberRange(min=0.5, max=1000, message="Hours must be between 0.5 "
                                                                                       "and 1000")],
                          places=2, widget=GovTextInput(), description="Only for unpaid work and attendance")
-    amount_pounds = PlainIntegerField("Amount in pounds", [
+    amount_pounds = PoundsField("Amount in pounds", [
         required_if("type", ("financial_penalty",), "Enter the amount of the financial penalty"),
         NumberRange(min=1, max=100000, message="The amount must be £1 or more")], widget=GovTextInput(),
         description="Only for a financial penalty, in whole pounds")
-    details = _area("What the person must do", InputRequired("Describe what the person must do"), max_length=2000,
+    details = area_field("What the person must do", InputRequired("Describe what the person must do"), max_length=2000,
                     hint="For example, the course, the place or the people named. Do not include the victim's "
                          "address.")
     due_on = GovDate("Complete by", [not_past("The date to complete it by must be today or later")],
                      required="Enter the date to complete it by")
     remedy_from_victim = BooleanField("This is the community remedy action the victim asked for",
                                       widget=GovCheckboxInput())
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])  # the version being edited
+    version = version_field()
     submit = SubmitField("Save condition")
 
     def set_types(self, allowed: tuple[str, ...]) -> None:
@@ -488,7 +356,7 @@ class ConditionForm(Form):
 class IssueForm(Form):
     evidence_decided_by = RadioField("Who decided there is enough evidence to charge?", [InputRequired(
         "Say who decided there is enough evidence to charge")], widget=GovRadioInput(), choices=DECIDED_BY)
-    evidence_decision_maker = _text("Their name", InputRequired("Enter the name of the person who decided"),
+    evidence_decision_maker = text_field("Their name", InputRequired("Enter the name of the person who decided"),
                                     max_length=200)
     admitted = BooleanField("The person admits the offence", [InputRequired(
         "Confirm the person admits the offence")], widget=GovCheckboxInput())
@@ -499,21 +367,27 @@ class IssueForm(Form):
     warning_given = BooleanField("I read out the warning above", [InputRequired(
         "Confirm you read out the warning")], widget=GovCheckboxInput())
     deadline = GovDate("Deadline for completing the conditions", required="Enter the deadline")
-    extension_reason = _area("Reason for a later deadline", Optional(), max_length=2000,
+    extension_reason = area_field("Reason for a later deadline", Optional(), max_length=2000,
                              hint="Only if the deadline is later than normal. A supervisor may need to approve it.")
     submit = SubmitField("Confirm and prepare the caution document")
 
+    @staticmethod
+    def data_from(case, today: date, normal: date) -> dict:
+        return {"evidence_decided_by": case.evidence_decided_by,
+                "evidence_decision_maker": case.evidence_decision_maker,
+                "deadline": case.deadline if case.deadline and case.deadline > today else normal,
+                "extension_reason": case.deadline_extension_reason}
+
+    def checklist(self) -> dict:
+        return {"evidence_decided_by": self.evidence_decided_by.data,
+                "evidence_decision_maker": self.evidence_decision_maker.data.strip(),
+                "admitted": True, "consented": True, "explained": True, "warning_given": True}
+
 
 class SignatureForm(Form):
-    signed_by_name = _text("Name as signed", InputRequired("Enter the name as the person signed it"), max_length=200)
+    signed_by_name = text_field("Name as signed", InputRequired("Enter the name as the person signed it"),
+                                max_length=200)
     signed = BooleanField("The person signed the document above in front of me", [InputRequired(
         "Confirm the person signed the document in front of you")], widget=GovCheckboxInput())
     document_hash = StringField("Document", [InputRequired("Reload the page and try again")])
     submit = SubmitField("Record the signature and issue the caution")
-
-
-def _blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value

@@ -1,4 +1,5 @@
-"""Cases, their victims and their timeline."""
+"""Cases: the person, offences, victims and their views, screening, needs, approvals, conditions and the signed
+document."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import Organisation, Team
 from app.people.models import Person
@@ -29,10 +31,6 @@ class CaseStatus(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", "-").capitalize()
-
-
-class InvalidTransition(Exception):
-    """An action that the case's status does not allow; the message says why in plain words."""
 
 
 # The one state machine for a case: status -> statuses it may move to.
@@ -96,9 +94,33 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     team: Mapped[Team] = relationship()
     officer: Mapped[User] = relationship()
     offender: Mapped[Person] = relationship()
-    victims: Mapped[list[CaseVictim]] = relationship(back_populates="case", order_by="CaseVictim.id")
-    offences: Mapped[list[CaseOffence]] = relationship(order_by="CaseOffence.id")
-    conditions: Mapped[list[Condition]] = relationship(order_by="Condition.id")
+    victims: Mapped[list[CaseVictim]] = relationship(back_populates="case", order_by="CaseVictim.id",
+                                                     cascade="all, delete-orphan")
+    offences: Mapped[list[CaseOffence]] = relationship(order_by="CaseOffence.id", cascade="all, delete-orphan")
+    conditions: Mapped[list[Condition]] = relationship(order_by="Condition.id", cascade="all, delete-orphan")
+    # Decisions are kept: a new screening or needs assessment is a new row, and the latest is the current one.
+    screenings: Mapped[list[Screening]] = relationship(order_by="Screening.id", cascade="all")
+    needs_assessments: Mapped[list[NeedsAssessment]] = relationship(order_by="NeedsAssessment.id", cascade="all")
+    approvals: Mapped[list[Approval]] = relationship(back_populates="case", order_by="Approval.id",
+                                                     cascade="all, delete-orphan")
+    documents: Mapped[list[CautionDocument]] = relationship(order_by="CautionDocument.id", cascade="all")
+
+    @property
+    def screening(self) -> Screening | None:
+        return self.screenings[-1] if self.screenings else None
+
+    @property
+    def needs(self) -> NeedsAssessment | None:
+        return self.needs_assessments[-1] if self.needs_assessments else None
+
+    @property
+    def document(self) -> CautionDocument | None:
+        """The signed caution document (written once, at issue)."""
+        return self.documents[-1] if self.documents else None
+
+    def latest_approvals(self) -> dict[str, Approval]:
+        """The latest approval of each kind."""
+        return {a.kind: a for a in self.approvals}
 
 
 class CaseVictim(db.Model):
@@ -113,29 +135,7 @@ class CaseVictim(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="victims")
     person: Mapped[Person] = relationship()
-
-
-class TimelineEvent(db.Model):
-    """One event on a case's shared timeline; each party's view is a filter on the visibility flags."""
-
-    __tablename__ = "timeline_events"
-    __table_args__ = (Index("ix_timeline_events_case_time", "case_id", "occurred_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    occurred_at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(48))
-    summary: Mapped[str] = mapped_column(String(300))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    visible_police: Mapped[bool] = mapped_column(default=True)
-    visible_provider: Mapped[bool] = mapped_column(default=False)
-    visible_offender: Mapped[bool] = mapped_column(default=False)
-    visible_victim: Mapped[bool] = mapped_column(default=False)
-    # The referral an event belongs to: providers see only the events of their own referrals.
-    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
-
-    actor: Mapped[User | None] = relationship()
+    view: Mapped[VictimView | None] = relationship(cascade="all, delete-orphan")
 
 
 class ReferenceCounter(db.Model):
@@ -176,12 +176,13 @@ class CaseOffence(db.Model):
 
 
 class Screening(TimestampMixin, db.Model):
-    """Eligibility screening: every answer as given, the result and the reasons in words."""
+    """One eligibility screening: every answer as given, the result and the reasons in words. A case keeps every
+    screening it had; the latest is the current one."""
 
     __tablename__ = "screenings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     eligible: Mapped[bool | None]
     reasons: Mapped[list] = mapped_column(JSON, default=list)
@@ -213,12 +214,16 @@ class Approval(db.Model):
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(String(2000))
 
+    case: Mapped[Case] = relationship(back_populates="approvals")
+
 
 class NeedsAssessment(TimestampMixin, db.Model):
+    """One needs assessment; a case keeps every one it had, and the latest is the current one."""
+
     __tablename__ = "needs_assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     levels: Mapped[dict] = mapped_column(JSON, default=dict)  # domain -> none / low / medium / high
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -274,3 +279,5 @@ class CautionDocument(db.Model):
     signed_at: Mapped[datetime]
     signed_by_name: Mapped[str] = mapped_column(String(200))
     witnessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    witnessed_by: Mapped[User] = relationship()

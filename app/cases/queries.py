@@ -1,4 +1,5 @@
-"""Reads about cases. Each list is one query, whatever the number of rows."""
+"""Reads about cases: the caseload (one query per page, whatever the number of rows), earlier cautions, and the
+dates a case is planned around."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from datetime import date, timedelta
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from app import clock
+from app.cases import rules
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus
+from app.cases.packs import pack_of
 from app.extensions import db
 from app.people.models import Person
+from app.referrals.models import Appointment, Referral
+from app.referrals.outcomes import counting_codes
 
 PAGE_SIZE = 25
 # Lists count at most this many matching cases ("more than 10,000"), so a force-wide list costs the same for the
@@ -18,6 +24,8 @@ PAGE_SIZE = 25
 COUNT_CAP = 10_000
 MAX_PAGE = COUNT_CAP // PAGE_SIZE + 1  # also keeps a crafted ?page= from overflowing the database's OFFSET
 DUE_WITHIN_CHOICES = (7, 14, 28)
+
+
 def _desc(column):
     return column.desc()
 
@@ -83,9 +91,6 @@ def needs_attention(today: date, soon_days: int):
 def missed_appointment():
     """An issued case with an appointment whose outcome can count towards non-compliance (did not attend, late
     and refused entry ...: config/attendance.yaml): the officer must decide, so it needs attention at once."""
-    from app.referrals.models import Appointment, Referral
-    from app.referrals.outcomes import counting_codes
-
     return (Case.status == CaseStatus.ISSUED) & exists().where(
         Referral.case_id == Case.id, Appointment.referral_id == Referral.id,
         Appointment.outcome.in_(counting_codes()))
@@ -130,3 +135,25 @@ def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> t
             .order_by(*(d(c) for c, d in keys)))
     rows = db.session.execute(page).unique().all()
     return [r[0] for r in rows], (rows[0][1] if rows else 0)
+
+
+# --- one case -------------------------------------------------------------------------------------------------
+
+
+def planned_caution_date(case: Case) -> date:
+    """The day the caution is expected to be given: as screened, but never before today."""
+    screening = case.screening
+    planned = screening.answers.get("caution_date") if screening else None
+    return max(date.fromisoformat(planned) if planned else clock.today(), clock.today())
+
+
+def planned_deadline(case: Case) -> date:
+    return case.deadline or rules.normal_deadline(pack_of(case), planned_caution_date(case))
+
+
+def prior_cautions(case: Case, on: date) -> int:
+    """Cautions given to the same person, on other cases, within the pack's look-back period before `on`."""
+    since = clock.years_before(on, pack_of(case).repeat_caution.lookback_years)
+    return db.session.scalar(select(func.count(Case.id)).where(
+        Case.offender_id == case.offender_id, Case.id != case.id, Case.issued_on.is_not(None),
+        Case.issued_on >= since, Case.issued_on <= on)) or 0

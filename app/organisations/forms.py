@@ -8,8 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 
-from app.cases.forms import Form, SubmitField, _area, _blank_to_none, _text
 from app.organisations.categories import config as directory_config
+from app.web.forms import Form, SubmitField, area_field, blank_to_none, text_field
 
 SEXES_SERVED = {"any": "Anyone", "female": "Women only", "male": "Men only"}
 AREA = re.compile(r"^[A-Za-z][A-Za-z0-9 '&-]{0,59}$")
@@ -27,10 +27,10 @@ def _split(text: str | None) -> list[str]:
 
 class ServiceForm(Form):
     provider = SelectField("Provider", [InputRequired("Choose the provider")], widget=GovSelect(), choices={})
-    name = _text("Name of the service", InputRequired("Enter the name of the service"), max_length=200)
+    name = text_field("Name of the service", InputRequired("Enter the name of the service"), max_length=200)
     category = RadioField("Category", [InputRequired("Choose the category")], widget=GovRadioInput(), choices={})
-    description = _area("What the service offers", Optional(), max_length=2000)
-    areas = _area("Areas served", Optional(), _areas, max_length=2000,
+    description = area_field("What the service offers", Optional(), max_length=2000)
+    areas = area_field("Areas served", Optional(), _areas, max_length=2000,
                   hint="Postcode districts (NT1) or areas (NT), or local authority names, separated by commas. "
                        "Leave blank if it serves the whole force area.")
     sex = RadioField("Who it is for", [InputRequired("Say who the service is for")], widget=GovRadioInput(),
@@ -47,10 +47,10 @@ class ServiceForm(Form):
         InputRequired("Enter how many new referrals the service can take each week"),
         NumberRange(min=0, max=10000, message="Weekly capacity must be between 0 and 10000")],
         widget=GovTextInput(), description="0 pauses new referrals")
-    contact_name = _text("Contact name", Optional(), max_length=200)
-    contact_email = _text("Contact email", Optional(), Email("Enter an email address in the correct format, like "
+    contact_name = text_field("Contact name", Optional(), max_length=200)
+    contact_email = text_field("Contact email", Optional(), Email("Enter an email address in the correct format, like "
                                                              "name@example.com"), max_length=320)
-    contact_phone = _text("Contact phone", Optional(), max_length=32)
+    contact_phone = text_field("Contact phone", Optional(), max_length=32)
     submit = SubmitField("Save service")
 
     def set_choices(self, providers) -> None:
@@ -68,12 +68,12 @@ class ServiceForm(Form):
 
     def values(self) -> dict:
         return {"name": self.name.data.strip(), "category": self.category.data,
-                "description": _blank_to_none(self.description.data), "areas": _split(self.areas.data),
+                "description": blank_to_none(self.description.data), "areas": _split(self.areas.data),
                 "sex": self.sex.data, "min_age": self.min_age.data, "max_age": self.max_age.data,
                 "delivery_modes": list(self.delivery_modes.data), "weekly_capacity": self.weekly_capacity.data,
-                "contact_name": _blank_to_none(self.contact_name.data),
-                "contact_email": _blank_to_none(self.contact_email.data),
-                "contact_phone": _blank_to_none(self.contact_phone.data)}
+                "contact_name": blank_to_none(self.contact_name.data),
+                "contact_email": blank_to_none(self.contact_email.data),
+                "contact_phone": blank_to_none(self.contact_phone.data)}
 
 
 class ActiveForm(Form):

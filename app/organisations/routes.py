@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,22 +10,19 @@ from app import access
 from app.extensions import db
 from app.organisations import forms, services
 from app.organisations.categories import config as directory_config
-from app.organisations.models import Organisation, OrgKind, Service
-from app.web.htmx import form_status, redirect_to, render
+from app.organisations.models import Organisation, Service
+from app.web.forms import form_status
+from app.web.htmx import redirect_to, render
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 
 def _coordinator() -> None:
-    if not access.can_manage_directory(current_user):
-        abort(404)
+    access.require(access.can_manage_directory(current_user))
 
 
-def _provider(public_id: str | None) -> Organisation:
-    found = next((p for p in services.providers() if str(p.public_id) == public_id), None)
-    if found is None:
-        abort(404)
-    return found
+def _providers() -> list[Organisation]:
+    return list(db.session.scalars(access.visible_providers(current_user)))
 
 
 @bp.get("/services")
@@ -39,7 +36,7 @@ def service_list():
 
 def _form(**kw) -> forms.ServiceForm:
     form = forms.ServiceForm(**kw)
-    form.set_choices(services.providers())
+    form.set_choices(_providers())
     return form
 
 
@@ -48,10 +45,9 @@ def _form(**kw) -> forms.ServiceForm:
 def new_service():
     _coordinator()
     form = _form()
-    if form.validate_on_submit():
-        services.add_service(force=current_user.organisation, provider=_provider(form.provider.data),
-                             values=form.values(), by=current_user)
-        db.session.commit()
+    if form.validate_on_submit() and form.attempt(lambda: services.add_service(
+            force=current_user.organisation, provider=access.provider_or_404(form.provider.data),
+            values=form.values(), by=current_user)):
         return redirect_to(".service_list")
     return render("organisations/service_form.html", form=form, service=None,
                   status=form_status(form))
@@ -69,10 +65,8 @@ def edit_service(service_id: str):
     if request.method == "GET":
         form.areas.data = data["areas"]
         form.provider.data = data["provider"]
-    if form.validate_on_submit():
-        services.update_service(service, provider=_provider(form.provider.data), values=form.values(),
-                                by=current_user)
-        db.session.commit()
+    if form.validate_on_submit() and form.attempt(lambda: services.update_service(
+            service, provider=access.provider_or_404(form.provider.data), values=form.values(), by=current_user)):
         return redirect_to(".service_list")
     return render("organisations/service_form.html", form=form, service=service,
                   active_form=forms.ActiveForm(formdata=None, data={"active": "no" if service.active else "yes"}),
@@ -89,7 +83,6 @@ def service_active(service_id: str):
         return render("organisations/service_form.html", form=_form(obj=service, formdata=None), service=service,
                       active_form=form, status=422)
     services.set_active(service, form.active.data == "yes", by=current_user)
-    db.session.commit()
     return redirect_to(".service_list")
 
 
@@ -97,9 +90,9 @@ def service_active(service_id: str):
 @login_required
 def providers():
     _coordinator()
-    orgs = services.providers()
+    orgs = _providers()
     staff = {org.id: db.session.execute(access.provider_staff(current_user, org)).all() for org in orgs}
     counts = {org.id: db.session.scalar(select(db.func.count(Service.id)).where(
         Service.provider_id == org.id, Service.force_id == current_user.organisation.id, Service.active))
         for org in orgs}
-    return render("organisations/providers.html", providers=orgs, staff=staff, counts=counts, OrgKind=OrgKind)
+    return render("organisations/providers.html", providers=orgs, staff=staff, counts=counts)

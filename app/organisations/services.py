@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.audit import services as audit
-from app.cases.services import RuleViolation
+from app.errors import Problem, RuleViolation
 from app.extensions import db
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Organisation, OrgKind, Service
@@ -15,13 +13,13 @@ def _check(values: dict, provider: Organisation) -> None:
     cfg = directory_config()
     problems = []
     if provider.kind is not OrgKind.PROVIDER:
-        problems.append("Choose a provider organisation.")
+        problems.append(Problem("provider", "Choose a provider organisation."))
     if values["category"] not in cfg.categories:
-        problems.append("Choose a category from the list.")
+        problems.append(Problem("category", "Choose a category from the list."))
     if not values["delivery_modes"] or any(m not in cfg.delivery_modes for m in values["delivery_modes"]):
-        problems.append("Choose how sessions are delivered from the list.")
+        problems.append(Problem("delivery_modes", "Choose how sessions are delivered from the list."))
     if values["weekly_capacity"] is None or values["weekly_capacity"] < 0:
-        problems.append("Weekly capacity must be 0 or more.")
+        problems.append(Problem("weekly_capacity", "Weekly capacity must be 0 or more."))
     if problems:
         raise RuleViolation(problems)
 
@@ -55,8 +53,3 @@ def set_active(service: Service, active: bool, *, by) -> None:
     service.active = active
     db.session.flush()
     audit.record("service.activate" if active else "service.deactivate", actor=by, obj=service)
-
-
-def providers() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.PROVIDER)
-                                   .order_by(Organisation.name)))

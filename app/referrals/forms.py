@@ -11,10 +11,21 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import HiddenInput
 
 from app import clock
-from app.cases.forms import Form, GovDate, SubmitField, _area, _text, not_past, required_if
+from app.cases.forms import CONDITION_LABELS
 from app.organisations.categories import config as directory_config
 from app.referrals.outcomes import outcomes
 from app.referrals.services import END_OUTCOMES, PARTIES
+from app.web.forms import (
+    Form,
+    GovDate,
+    SubmitField,
+    area_field,
+    not_blank,
+    not_past,
+    required_if,
+    text_field,
+    version_field,
+)
 
 TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 
@@ -39,7 +50,7 @@ def _time_field(label="Start time"):
     def check(form, field):
         if field.data and parse_time(field.data) is None:
             raise ValidationError(f"{label} must be a time like 9:30am or 14:00")
-    return _text(label, InputRequired(f"Enter the {label.lower()}"), check, max_length=10,
+    return text_field(label, InputRequired(f"Enter the {label.lower()}"), check, max_length=10,
                  hint="For example, 9:30am or 14:00")
 
 
@@ -49,20 +60,9 @@ def _minutes(label="How long (minutes)"):
                         widget=GovTextInput(), default=60)
 
 
-def _not_blank(message: str):
-    def check(form, field):
-        if not (field.data or "").strip():
-            raise ValidationError(message)
-    return check
-
-
 def _known_outcome(form, field):
     if field.data and field.data not in outcomes():
         raise ValidationError("Choose an attendance outcome from the list")
-
-
-def _version():
-    return IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 def _mode():
@@ -79,15 +79,13 @@ class ReferralForm(Form):
     condition = RadioField("Which condition is this referral for?", [InputRequired("Choose the condition")],
                            widget=GovRadioInput(), choices={})
     service = RadioField("Service", [InputRequired("Choose a service")], widget=GovRadioInput(), choices={})
-    risks = _area("Risks the provider should know about", Optional(), max_length=2000,
+    risks = area_field("Risks the provider should know about", Optional(), max_length=2000,
                   hint="For example, risk to staff or lone working. Do not include the victim's details.")
-    safeguarding = _area("Other safeguarding constraints", Optional(), max_length=2000,
+    safeguarding = area_field("Other safeguarding constraints", Optional(), max_length=2000,
                          hint="No-contact and exclusion conditions are included for you, without names.")
     submit = SubmitField("Send referral")
 
     def set_choices(self, conditions, rows) -> None:
-        from app.cases.forms import CONDITION_LABELS
-
         self.condition.choices = {str(c.public_id): f"{CONDITION_LABELS.get(c.type, c.type)}: {c.details[:80]}"
                                   for c in conditions}
         choices = {}
@@ -111,7 +109,7 @@ class DecideForm(Form):
                                                            "decline": "Decline"})
     caseworker = SelectField("Caseworker", [required_if("decision", ("accept",), "Choose a caseworker")],
                              widget=GovSelect(), choices={})
-    reason = _area("Why you are declining", required_if("decision", ("decline",), "Say why you are declining"),
+    reason = area_field("Why you are declining", required_if("decision", ("decline",), "Say why you are declining"),
                    max_length=2000, hint="The officer sees this, so they can refer the person elsewhere.")
     submit = SubmitField("Save decision")
 
@@ -121,7 +119,7 @@ class AppointmentForm(Form, _When):
     at = _time_field()
     minutes = _minutes()
     mode = _mode()
-    place = _text("Place, phone number or video link", Optional(), max_length=300)
+    place = text_field("Place, phone number or video link", Optional(), max_length=300)
     submit = SubmitField("Book appointment")
 
 
@@ -131,18 +129,18 @@ class RescheduleForm(Form, _When):
     minutes = _minutes()
     requested_by = RadioField("Who asked for the change?", [InputRequired("Say who asked for the change")],
                               widget=GovRadioInput(), choices=PARTIES)
-    reason = _area("Reason", InputRequired("Say why the appointment is moving"),
-                   _not_blank("Say why the appointment is moving"), max_length=2000)
-    version = _version()
+    reason = area_field("Reason", InputRequired("Say why the appointment is moving"),
+                   not_blank("Say why the appointment is moving"), max_length=2000)
+    version = version_field()
     submit = SubmitField("Move appointment")
 
 
 class CancelForm(Form):
     party = RadioField("Who cancelled?", [InputRequired("Say who cancelled the appointment")],
                        widget=GovRadioInput(), choices=PARTIES)
-    reason = _area("Reason", InputRequired("Say why the appointment was cancelled"),
-                   _not_blank("Say why the appointment was cancelled"), max_length=2000)
-    version = _version()
+    reason = area_field("Reason", InputRequired("Say why the appointment was cancelled"),
+                   not_blank("Say why the appointment was cancelled"), max_length=2000)
+    version = version_field()
     submit = SubmitField("Cancel appointment")
 
 
@@ -161,9 +159,9 @@ def _note_check(outcome_name: str):
 class AttendanceForm(Form):
     outcome = SelectField("Attendance", [InputRequired("Choose an attendance outcome")], widget=GovSelect(),
                           choices={}, validate_choice=False)
-    note = _text("Note", _note_check("outcome"), max_length=2000,
+    note = text_field("Note", _note_check("outcome"), max_length=2000,
                  hint="Needed for late and did not attend; for an excused absence, the evidence seen")
-    version = _version()
+    version = version_field()
     submit = SubmitField("Save")
 
     def __init__(self, *args, **kwargs):
@@ -184,7 +182,7 @@ def group_attendance_form(appointments):
         def entries(self) -> dict[int, tuple[str, str | None, int | None]]:
             found = {}
             for a in appointments:
-                k = key(a)
+                k = a.key
                 code = getattr(self, f"outcome_{k}").data
                 if code:
                     found[a.id] = (code, getattr(self, f"note_{k}").data, getattr(self, f"version_{k}").data)
@@ -198,38 +196,34 @@ def group_attendance_form(appointments):
             return ok
 
     for a in appointments:
-        k = key(a)
+        k = a.key
         name = a.referral.person_name
         setattr(GroupAttendanceForm, f"outcome_{k}", SelectField(
             f"Attendance: {name}", [Optional(), _known_outcome], widget=GovSelect(), choices=_outcome_choices(),
             default=a.outcome or "", validate_choice=False))
-        setattr(GroupAttendanceForm, f"note_{k}", _text(f"Note: {name}", _note_check(f"outcome_{k}"),
+        setattr(GroupAttendanceForm, f"note_{k}", text_field(f"Note: {name}", _note_check(f"outcome_{k}"),
                                                         max_length=2000))
         setattr(GroupAttendanceForm, f"version_{k}", IntegerField(widget=HiddenInput(), validators=[Optional()],
                                                                   default=a.version))
     return GroupAttendanceForm
 
 
-def key(appointment) -> str:
-    return appointment.public_id.hex[:12]
-
-
 class GroupSessionForm(Form, _When):
-    title = _text("Title", InputRequired("Enter the session's title"), _not_blank("Enter the session's title"),
+    title = text_field("Title", InputRequired("Enter the session's title"), not_blank("Enter the session's title"),
                   max_length=200,
                   hint="For example, Alcohol awareness workshop, part 1")
     on = GovDate("Date", [not_past("The date must be today or later")], required="Enter the date")
     at = _time_field()
     minutes = _minutes()
     mode = _mode()
-    place = _text("Place, phone number or video link", Optional(), max_length=300)
+    place = text_field("Place, phone number or video link", Optional(), max_length=300)
     participants = SelectMultipleField("Who is attending", [InputRequired("Choose at least one person")],
                                        widget=GovCheckboxesInput(), choices={})
     submit = SubmitField("Book group session")
 
 
 class NoteForm(Form):
-    text = _area("Progress note", InputRequired("Write the progress note"), _not_blank("Write the progress note"),
+    text = area_field("Progress note", InputRequired("Write the progress note"), not_blank("Write the progress note"),
                  max_length=4000,
                  hint="Attendance and engagement for the police. Do not record what was said in sessions.")
     submit = SubmitField("Add note")
@@ -238,10 +232,10 @@ class NoteForm(Form):
 class EndForm(Form):
     outcome = RadioField("How did the service end?", [InputRequired("Choose how the service ended")],
                          widget=GovRadioInput(), choices=END_OUTCOMES)
-    reason = _area("Why it ended early", required_if("outcome", ("ended_early",), "Say why the service ended "
+    reason = area_field("Why it ended early", required_if("outcome", ("ended_early",), "Say why the service ended "
                                                                                   "early"), max_length=2000)
-    summary = _area("Summary of engagement", InputRequired("Write a summary of the person's engagement"),
-                    _not_blank("Write a summary of the person's engagement"),
+    summary = area_field("Summary of engagement", InputRequired("Write a summary of the person's engagement"),
+                    not_blank("Write a summary of the person's engagement"),
                     max_length=4000, hint="Attendance and progress only. Whether the condition was breached is "
                                           "for the police to decide.")
     submit = SubmitField("Send end-of-service report")

@@ -9,8 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import Case, Condition, InvalidTransition
+from app.cases.models import Case, Condition
 from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import Organisation, Service
 
@@ -162,6 +163,11 @@ class Appointment(PublicIdMixin, TimestampMixin, db.Model):
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def key(self) -> str:
+        """A short opaque key for the appointment's form fields and page anchors."""
+        return self.public_id.hex[:12]
 
 
 class AppointmentChange(db.Model):

@@ -1,16 +1,24 @@
-"""Reads for the provider workspace and the police view of referrals. Each list is one query."""
+"""Reads for referrals: the directory as an officer sees it (suggestions and places left), a provider's
+caseworkers, the provider inbox and the police view of a case's referrals. Each list is one query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, clock
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.needs import config as needs_config
+from app.cases.rules import age_on
 from app.extensions import db
+from app.organisations.categories import config as directory_config
+from app.organisations.models import Membership, Role, Service
 from app.referrals.models import (
+    OPEN_STATUSES,
     WORKING_STATUSES,
     Appointment,
     AppointmentStatus,
@@ -19,6 +27,81 @@ from app.referrals.models import (
 )
 
 LIST_LIMIT = 200
+
+
+# --- the directory seen by an officer: suggestions and capacity ---------------------------------------------------
+
+
+def week_start(today: date) -> datetime:
+    """Monday 00:00 (UK time) of this week, as an aware datetime."""
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time(0), tzinfo=clock.LONDON)
+
+
+def places_taken(services: list[Service]) -> dict[int, int]:
+    """New referrals to each service this week that use up a place (declined ones give the place back)."""
+    if not services:
+        return {}
+    rows = db.session.execute(
+        select(Referral.service_id, func.count(Referral.id))
+        .where(Referral.service_id.in_([s.id for s in services]), Referral.sent_at >= week_start(clock.today()),
+               Referral.status != ReferralStatus.DECLINED)
+        .group_by(Referral.service_id))
+    return dict(rows.all())
+
+
+def places_left(service: Service) -> int:
+    return max(service.weekly_capacity - places_taken([service]).get(service.id, 0), 0)
+
+
+def service_choices(case: Case, services: list[Service], *, sex: str | None) -> list[dict]:
+    """Active services in the force's directory, suggested first: those whose category the needs assessment
+    suggests, in the person's area, for someone like them. `sex` is read police-side and never sent."""
+    cfg, needs = directory_config(), needs_config()
+    assessment = case.needs
+    suggested = cfg.suggested(assessment.levels if assessment else {}, needs.levels, needs.suggest_from)
+    born = case.offender.date_of_birth
+    age = age_on(born, clock.today()) if born else None
+    taken = places_taken(services)
+    rows = []
+    for service in services:
+        reasons = [needs.domains[d].label for d in suggested.get(service.category, [])]
+        in_area = service.serves_area(case.offender.postcode)
+        suits = service.suits(age, sex)
+        rows.append({"service": service, "category": cfg.label(service.category), "needs": reasons,
+                     "in_area": in_area, "suits": suits,
+                     "places": max(service.weekly_capacity - taken.get(service.id, 0), 0),
+                     "suggested": bool(reasons) and in_area and suits})
+    rows.sort(key=lambda r: (not r["suggested"], not r["in_area"], r["category"], r["service"].name))
+    return rows
+
+
+def open_referral(condition_id: int, service_id: int) -> Referral | None:
+    return db.session.scalar(select(Referral).where(Referral.condition_id == condition_id,
+                                                    Referral.service_id == service_id,
+                                                    Referral.status.in_(OPEN_STATUSES)))
+
+
+def caseworkers(referral: Referral) -> list[User]:
+    """Active caseworkers (and managers, who may take cases themselves) of the referral's provider."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == referral.provider_id, Membership.active, User.active,
+               Membership.role.in_([Role.CASEWORKER, Role.PROVIDER_MANAGER]))
+        .order_by(User.display_name)))
+
+
+def clashes(person_id: int, starts_at: datetime, ends_at: datetime, *, ignore: int | None = None) -> list:
+    """The person's booked appointments overlapping [starts_at, ends_at), whatever the referral or provider."""
+    q = select(Appointment).where(Appointment.person_id == person_id,
+                                  Appointment.status == AppointmentStatus.BOOKED,
+                                  Appointment.starts_at < ends_at, Appointment.ends_at > starts_at)
+    if ignore is not None:
+        q = q.where(Appointment.id != ignore)
+    return list(db.session.scalars(q))
+
+
+# --- the provider inbox and the police view ---------------------------------------------------------------------
 
 
 @dataclass

@@ -1,27 +1,24 @@
-"""Use cases for referrals, appointments and attendance. They flush, write timeline and audit entries, and never
-commit. Rules about what is allowed raise RuleViolation or InvalidTransition with the reasons in words; a write
-based on an out-of-date version of an appointment raises AttendanceConflict (a 409, never a silent overwrite).
-Providers report attendance and progress only: nothing here records a breach."""
+"""Use cases for referrals, appointments and attendance. They write timeline and audit entries, flush, and never
+commit. What the rules refuse raises RuleViolation (problems tied to form fields) or InvalidTransition; a write
+based on an out-of-date version of an appointment raises Conflict (a 409, never a silent overwrite). Providers
+report attendance and progress only: nothing here records a breach."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.audit import services as audit
-from app.cases.models import Case, CaseStatus, Condition, InvalidTransition
-from app.cases.needs import config as needs_config
-from app.cases.rules import age_on
-from app.cases.services import RuleViolation, add_event, needs_of
+from app.cases.models import Case, CaseStatus, Condition
+from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.organisations.categories import config as directory_config
-from app.organisations.models import Membership, Role, Service
+from app.organisations.models import Service
+from app.referrals import queries
+from app.referrals.dataset import referral_dataset
 from app.referrals.models import (
-    OPEN_STATUSES,
     WORKING_STATUSES,
     Appointment,
     AppointmentChange,
@@ -32,135 +29,9 @@ from app.referrals.models import (
     ReferralStatus,
 )
 from app.referrals.outcomes import outcomes
+from app.timeline.services import record as timeline
 
 PARTIES = {"person": "The person", "provider": "The provider", "police": "The police"}
-SUBTYPE_SAFEGUARDING = {
-    "no_contact": "No contact with the victim or other people named by the police (the police hold the names).",
-    "not_enter": "Must not enter places or areas named in the conditions.",
-    "activity": "Must not take part in activities named in the conditions.",
-    "conduct": "Must not behave in ways named in the conditions.",
-}
-
-
-class AttendanceConflict(StaleDataError):
-    """Someone else changed the appointment after this writer loaded it; `appointment` holds what is there now."""
-
-    def __init__(self, appointment: Appointment):
-        super().__init__("the appointment changed while it was being recorded")
-        self.appointment = appointment
-
-
-# --- the directory seen by an officer: suggestions and capacity ---------------------------------------------------
-
-
-def week_start(today: date) -> datetime:
-    """Monday 00:00 (UK time) of this week, as an aware datetime."""
-    monday = today - timedelta(days=today.weekday())
-    return datetime.combine(monday, time(0), tzinfo=clock.LONDON)
-
-
-def referrals_this_week(service: Service) -> int:
-    """New referrals to the service this week that use up a place (declined ones give the place back)."""
-    return db.session.scalar(select(func.count(Referral.id)).where(
-        Referral.service_id == service.id, Referral.sent_at >= week_start(clock.today()),
-        Referral.status != ReferralStatus.DECLINED)) or 0
-
-
-def places_left(service: Service) -> int:
-    return max(service.weekly_capacity - referrals_this_week(service), 0)
-
-
-def _person_sex(case: Case) -> str | None:
-    from app.people.models import SpecialCategory
-
-    row = db.session.get(SpecialCategory, case.offender_id)
-    return row.sex if row else None
-
-
-def service_choices(case: Case, services: list[Service]) -> list[dict]:
-    """Active services in the force's directory, suggested first: those whose category the needs assessment
-    suggests, in the person's area, for someone like them. Sex is read here, police-side, and never sent."""
-    cfg, needs = directory_config(), needs_config()
-    assessment = needs_of(case)
-    suggested = cfg.suggested(assessment.levels if assessment else {}, needs.levels, needs.suggest_from)
-    born = case.offender.date_of_birth
-    age = age_on(born, clock.today()) if born else None
-    sex = _person_sex(case)
-    rows = []
-    for service in services:
-        reasons = [needs.domains[d].label for d in suggested.get(service.category, [])]
-        in_area = service.serves_area(case.offender.postcode)
-        suits = service.suits(age, sex)
-        rows.append({"service": service, "category": cfg.label(service.category), "needs": reasons,
-                     "in_area": in_area, "suits": suits, "places": places_left(service),
-                     "suggested": bool(reasons) and in_area and suits})
-    rows.sort(key=lambda r: (not r["suggested"], not r["in_area"], r["category"], r["service"].name))
-    return rows
-
-
-# --- the referral dataset -----------------------------------------------------------------------------------------
-
-
-def _scrubber(case: Case):
-    """Victims' names never leave in free text: each is replaced by "the victim"."""
-    names = set()
-    for link in case.victims:
-        for part in (link.person.full_name, link.person.family_name, link.person.given_name):
-            if part and len(part.strip()) >= 2:
-                names.add(part.strip())
-    patterns = [re.compile(r"\b" + re.escape(n) + r"\b", re.IGNORECASE) for n in sorted(names, key=len,
-                                                                                         reverse=True)]
-
-    def scrub(text: str | None) -> str | None:
-        if not text:
-            return text
-        for p in patterns:
-            text = p.sub("the victim", text)
-        return text
-    return scrub
-
-
-def referral_dataset(case: Case, condition: Condition, service: Service, *, risks: str | None,
-                     safeguarding: str | None, officer) -> dict:
-    """Only what a provider needs (DOMAIN.md section 6): identity and contact, offence type, conditions and
-    deadline, relevant needs and risks, safeguarding constraints, the officer's contact. Never ethnicity, sex,
-    health notes or anything about the victim."""
-    person, scrub = case.offender, _scrubber(case)
-    needs = needs_config()
-    assessment = needs_of(case)
-    relevant = directory_config().categories.get(service.category)
-    threshold = needs.levels.index(needs.suggest_from)
-    need_rows = []
-    if assessment and relevant:
-        for domain in relevant.needs:
-            level = assessment.levels.get(domain)
-            if level in needs.levels and needs.levels.index(level) >= threshold:
-                need_rows.append({"domain": needs.domains[domain].label, "level": level})
-    constraints = [SUBTYPE_SAFEGUARDING[c.subtype] for c in case.conditions
-                   if c.type == "restrictive" and c.subtype in SUBTYPE_SAFEGUARDING]
-    if safeguarding and safeguarding.strip():
-        constraints.append(scrub(safeguarding.strip()))
-    return {
-        "person": {"name": person.full_name,
-                   "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-                   "address": person.address, "postcode": person.postcode, "phone": person.phone,
-                   "email": person.email, "preferred_channel": person.preferred_channel,
-                   "language": person.language, "interpreter_needed": person.interpreter_needed,
-                   "accessibility_needs": person.accessibility_needs},
-        "case_reference": case.reference,
-        "offences": [co.offence.title for co in case.offences],
-        "condition": {"type": condition.type, "purpose": condition.purpose, "details": scrub(condition.details),
-                      "hours": str(condition.hours.normalize()) if condition.hours is not None else None,
-                      "due_on": condition.due_on.isoformat()},
-        "other_conditions": [{"type": c.type, "subtype": c.subtype, "due_on": c.due_on.isoformat()}
-                             for c in case.conditions if c.id != condition.id],
-        "deadline": case.deadline.isoformat() if case.deadline else None,
-        "needs": need_rows,
-        "risks": scrub(risks.strip()) if risks and risks.strip() else None,
-        "safeguarding": list(dict.fromkeys(constraints)),
-        "officer": {"name": officer.display_name, "email": officer.email, "team": case.team.name,
-                    "force": case.force.name},
-    }
 
 
 # --- the referral's life ------------------------------------------------------------------------------------------
@@ -172,61 +43,48 @@ def send_referral(case: Case, condition: Condition, service: Service, *, risks: 
         raise InvalidTransition(f"This case is {case.status.label.lower()}: only an issued caution's conditions "
                                 "can be referred to a provider.")
     if condition.case_id != case.id:
-        raise RuleViolation("Choose one of this case's conditions.")
+        raise RuleViolation(Problem("condition", "Choose one of this case's conditions."))
     if not service.active or service.force_id != case.force_id:
-        raise RuleViolation("Choose an active service from the directory.")
-    already = db.session.scalar(select(Referral).where(Referral.condition_id == condition.id,
-                                                       Referral.service_id == service.id,
-                                                       Referral.status.in_(OPEN_STATUSES)))
-    if already is not None:
-        raise RuleViolation(f"This condition is already referred to {service.name}.")
-    if places_left(service) <= 0:
-        raise RuleViolation(f"{service.name} has no places left this week (it takes {service.weekly_capacity} new "
-                            "referrals a week). Choose another service, or refer next week.")
+        raise RuleViolation(Problem("service", "Choose an active service from the directory."))
+    if queries.open_referral(condition.id, service.id) is not None:
+        raise RuleViolation(Problem("service", f"This condition is already referred to {service.name}."))
+    if queries.places_left(service) <= 0:
+        raise RuleViolation(Problem("service", f"{service.name} has no places left this week (it takes "
+                                    f"{service.weekly_capacity} new referrals a week). Choose another service, or "
+                                    "refer next week."))
     referral = Referral(case_id=case.id, condition_id=condition.id, service_id=service.id,
                         provider_id=service.provider_id, status=ReferralStatus.SENT, referred_by_id=by.id,
                         sent_at=clock.now(), dataset=referral_dataset(case, condition, service, risks=risks,
                                                                       safeguarding=safeguarding, officer=by))
     db.session.add(referral)
     db.session.flush()
-    add_event(case, "referral_sent", f"Referred to {service.name} ({service.provider.name})", by=by,
-              provider=True, referral=referral, detail={"service": str(service.public_id)})
+    timeline(case, "referral_sent", f"Referred to {service.name} ({service.provider.name})", by=by,
+             provider=True, referral=referral, detail={"service": str(service.public_id)})
     # A disclosure of personal data to a provider: recorded with its recipient.
     audit.record("referral.send", actor=by, obj=referral, purpose="referral to an intervention provider",
                  recipients=[service.provider.code], detail={"case": str(case.public_id)})
     return referral
 
 
-def caseworkers(referral: Referral) -> list:
-    """Active caseworkers (and managers, who may take cases themselves) of the referral's provider."""
-    from app.auth.models import User
-
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == referral.provider_id, Membership.active, User.active,
-               Membership.role.in_([Role.CASEWORKER, Role.PROVIDER_MANAGER]))
-        .order_by(User.display_name)))
-
-
 def accept_referral(referral: Referral, caseworker, *, by) -> None:
-    if caseworker is None or caseworker.id not in {u.id for u in caseworkers(referral)}:
-        raise RuleViolation("Choose a caseworker from your organisation.")
+    if caseworker is None or caseworker.id not in {u.id for u in queries.caseworkers(referral)}:
+        raise RuleViolation(Problem("caseworker", "Choose a caseworker from your organisation."))
     referral.move_to(ReferralStatus.ACCEPTED)
     referral.caseworker_id, referral.decided_by_id, referral.decided_at = caseworker.id, by.id, clock.now()
     db.session.flush()
-    add_event(referral.case, "referral_accepted", f"{referral.service.name} accepted the referral; caseworker "
-              f"{caseworker.display_name}", by=by, provider=True, referral=referral)
+    timeline(referral.case, "referral_accepted", f"{referral.service.name} accepted the referral; caseworker "
+             f"{caseworker.display_name}", by=by, provider=True, referral=referral)
     audit.record("referral.accept", actor=by, obj=referral)
 
 
 def decline_referral(referral: Referral, reason: str, *, by) -> None:
     if not (reason or "").strip():
-        raise RuleViolation("Say why the referral is declined.")
+        raise RuleViolation(Problem("reason", "Say why the referral is declined."))
     referral.move_to(ReferralStatus.DECLINED)
     referral.decline_reason, referral.decided_by_id, referral.decided_at = reason.strip(), by.id, clock.now()
     db.session.flush()
-    add_event(referral.case, "referral_declined", f"{referral.service.name} declined the referral: refer the "
-              "person elsewhere", by=by, provider=True, referral=referral, detail={"reason": reason.strip()})
+    timeline(referral.case, "referral_declined", f"{referral.service.name} declined the referral: refer the "
+             "person elsewhere", by=by, provider=True, referral=referral, detail={"reason": reason.strip()})
     audit.record("referral.decline", actor=by, obj=referral)
 
 
@@ -234,12 +92,12 @@ def add_note(referral: Referral, text: str, *, by) -> ProgressNote:
     if referral.status not in WORKING_STATUSES:
         raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so no more notes can be added.")
     if not (text or "").strip():
-        raise RuleViolation("Write the progress note.")
+        raise RuleViolation(Problem("text", "Write the progress note."))
     note = ProgressNote(referral_id=referral.id, author_id=by.id, written_at=clock.now(), text=text.strip())
     db.session.add(note)
     db.session.flush()
-    add_event(referral.case, "progress_note", f"Progress note from {referral.service.name}", by=by, provider=True,
-              referral=referral)
+    timeline(referral.case, "progress_note", f"Progress note from {referral.service.name}", by=by, provider=True,
+             referral=referral)
     audit.record("referral.note", actor=by, obj=referral)
     return note
 
@@ -251,12 +109,12 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
     """The end-of-service report: completed, or ended early with a reason. It records the condition's outcome as
     the provider reported it and tells the officer; whether anything follows is the officer's decision."""
     if outcome not in END_OUTCOMES:
-        raise RuleViolation("Choose whether the service was completed or ended early.")
+        raise RuleViolation(Problem("outcome", "Choose whether the service was completed or ended early."))
     problems = []
     if not (summary or "").strip():
-        problems.append("Write a summary of the person's engagement.")
+        problems.append(Problem("summary", "Write a summary of the person's engagement."))
     if outcome == "ended_early" and not (reason or "").strip():
-        problems.append("Say why the service ended early.")
+        problems.append(Problem("reason", "Say why the service ended early."))
     if problems:
         raise RuleViolation(problems)
     referral.move_to(ReferralStatus(outcome))
@@ -266,9 +124,9 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
     condition = referral.condition
     condition.outcome, condition.outcome_on = outcome, clock.today()
     db.session.flush()
-    add_event(referral.case, "referral_ended", f"{referral.service.name} reported the service "
-              f"{END_OUTCOMES[outcome].lower()}: the officer reviews the condition", by=by, provider=True,
-              referral=referral, detail={"outcome": outcome})
+    timeline(referral.case, "referral_ended", f"{referral.service.name} reported the service "
+             f"{END_OUTCOMES[outcome].lower()}: the officer reviews the condition", by=by, provider=True,
+             referral=referral, detail={"outcome": outcome})
     audit.record("referral.end", actor=by, obj=referral, detail={"outcome": outcome})
 
 
@@ -278,16 +136,6 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
 def _when(at: datetime) -> str:
     local = at.astimezone(clock.LONDON)
     return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-
-
-def clashes(person_id: int, starts_at: datetime, ends_at: datetime, *, ignore: int | None = None) -> list:
-    """The person's booked appointments overlapping [starts_at, ends_at), whatever the referral or provider."""
-    q = select(Appointment).where(Appointment.person_id == person_id,
-                                  Appointment.status == AppointmentStatus.BOOKED,
-                                  Appointment.starts_at < ends_at, Appointment.ends_at > starts_at)
-    if ignore is not None:
-        q = q.where(Appointment.id != ignore)
-    return list(db.session.scalars(q))
 
 
 def ends_after(starts_at: datetime, minutes: int) -> datetime:
@@ -301,18 +149,18 @@ def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *,
     if starts_at.tzinfo is None:
         raise ValueError("naive appointment time")
     if starts_at.astimezone(clock.LONDON).date() < clock.today():
-        problems.append("The appointment must be today or later.")
+        problems.append(Problem("on", "The appointment must be today or later."))
     if not 5 <= minutes <= 12 * 60:
-        problems.append("An appointment must last between 5 minutes and 12 hours.")
+        problems.append(Problem("minutes", "An appointment must last between 5 minutes and 12 hours."))
     if mode not in directory_config().delivery_modes:
-        problems.append("Choose how the appointment is held from the list.")
+        problems.append(Problem("mode", "Choose how the appointment is held from the list."))
     if problems:
         raise RuleViolation(problems)
     ends_at = ends_after(starts_at, minutes)
-    found = clashes(person_id, starts_at, ends_at, ignore=ignore)
+    found = queries.clashes(person_id, starts_at, ends_at, ignore=ignore)
     if found:
-        raise RuleViolation(f"The person already has an appointment then ({_when(found[0].starts_at)}). "
-                            "Choose another time.")
+        raise RuleViolation(Problem("at", f"The person already has an appointment then "
+                                          f"({_when(found[0].starts_at)}). Choose another time."))
     return ends_at
 
 
@@ -334,15 +182,15 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     _start_work(referral)
     db.session.flush()
     what = f"group session “{group.title}”" if group else "appointment"
-    add_event(referral.case, "appointment_booked", f"{referral.service.name}: {what} booked for "
-              f"{_when(starts_at)}", by=by, provider=True, offender=True, referral=referral)
+    timeline(referral.case, "appointment_booked", f"{referral.service.name}: {what} booked for "
+             f"{_when(starts_at)}", by=by, provider=True, offender=True, referral=referral)
     audit.record("appointment.create", actor=by, obj=appointment)
     return appointment
 
 
 def _check_version(appointment: Appointment, version: int | None) -> None:
     if version is not None and version != appointment.version:
-        raise AttendanceConflict(appointment)
+        raise Conflict(appointment)
 
 
 def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, requested_by: str, reason: str,
@@ -355,9 +203,9 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
                             "Cancel the place and book another session instead.")
     problems = []
     if requested_by not in PARTIES:
-        problems.append("Say who asked for the change.")
+        problems.append(Problem("requested_by", "Say who asked for the change."))
     if not (reason or "").strip():
-        problems.append("Say why the appointment is moving.")
+        problems.append(Problem("reason", "Say why the appointment is moving."))
     if problems:
         raise RuleViolation(problems)
     ends_at = _check_slot(appointment.person_id, starts_at, minutes, appointment.mode, ignore=appointment.id)
@@ -369,9 +217,9 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
     db.session.flush()
     referral = appointment.referral
-    add_event(referral.case, "appointment_moved", f"{referral.service.name}: appointment on {_when(old)} moved to "
-              f"{_when(starts_at)} ({PARTIES[requested_by].lower()} asked)", by=by, provider=True, offender=True,
-              referral=referral)
+    timeline(referral.case, "appointment_moved", f"{referral.service.name}: appointment on {_when(old)} moved to "
+             f"{_when(starts_at)} ({PARTIES[requested_by].lower()} asked)", by=by, provider=True, offender=True,
+             referral=referral)
     audit.record("appointment.reschedule", actor=by, obj=appointment, detail={"requested_by": requested_by})
     return appointment
 
@@ -382,9 +230,9 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int | 
         raise InvalidTransition("Only a booked appointment with no outcome recorded can be cancelled.")
     problems = []
     if party not in PARTIES:
-        problems.append("Say who cancelled the appointment.")
+        problems.append(Problem("party", "Say who cancelled the appointment."))
     if not (reason or "").strip():
-        problems.append("Say why the appointment was cancelled.")
+        problems.append(Problem("reason", "Say why the appointment was cancelled."))
     if problems:
         raise RuleViolation(problems)
     appointment.status = AppointmentStatus.CANCELLED
@@ -392,27 +240,27 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int | 
     appointment.cancel_reason = reason.strip()
     db.session.flush()
     referral = appointment.referral
-    add_event(referral.case, "appointment_cancelled", f"{referral.service.name}: appointment on "
-              f"{_when(appointment.starts_at)} cancelled by {PARTIES[party].lower()}", by=by, provider=True,
-              offender=True, referral=referral)
+    timeline(referral.case, "appointment_cancelled", f"{referral.service.name}: appointment on "
+             f"{_when(appointment.starts_at)} cancelled by {PARTIES[party].lower()}", by=by, provider=True,
+             offender=True, referral=referral)
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
 
 
 # --- attendance -------------------------------------------------------------------------------------------------
 
 
-def attendance_problems(appointment: Appointment, code: str | None, note: str | None) -> list[tuple[str, str]]:
-    """(field, message) for each reason this outcome cannot be recorded."""
+def attendance_problems(appointment: Appointment, code: str | None, note: str | None) -> list[Problem]:
+    """Each reason this outcome cannot be recorded, by form field."""
     found = outcomes().get(code or "")
     if found is None:
-        return [("outcome", "Choose an attendance outcome")]
+        return [Problem("outcome", "Choose an attendance outcome")]
     problems = []
     if appointment.status is not AppointmentStatus.BOOKED:
-        problems.append(("outcome", "This appointment was cancelled, so no attendance can be recorded"))
+        problems.append(Problem("outcome", "This appointment was cancelled, so no attendance can be recorded"))
     elif appointment.starts_at.astimezone(clock.LONDON).date() > clock.today():
-        problems.append(("outcome", "Attendance can be recorded from the day of the appointment"))
+        problems.append(Problem("outcome", "Attendance can be recorded from the day of the appointment"))
     if found.note_required and not (note or "").strip():
-        problems.append(("note", f"Write a note: it is needed for “{found.label.lower()}”"))
+        problems.append(Problem("note", f"Write a note: it is needed for “{found.label.lower()}”"))
     return problems
 
 
@@ -424,19 +272,21 @@ def record_attendance(appointment: Appointment, *, code: str, note: str | None, 
     if referral.status not in WORKING_STATUSES:
         raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so attendance can no longer "
                                 "be recorded.")
-    problems = attendance_problems(appointment, code, note)
-    if problems:
-        raise RuleViolation([m for _, m in problems])
+    if problems := attendance_problems(appointment, code, note):
+        raise RuleViolation(problems)
     outcome = outcomes()[code]
     previous = appointment.outcome
     appointment.outcome, appointment.outcome_note = code, (note or "").strip() or None
     appointment.outcome_by_id, appointment.outcome_at = by.id, clock.now()
     _start_work(referral)
-    db.session.flush()  # the version check in the UPDATE: a concurrent writer's change raises StaleDataError
+    try:
+        db.session.flush()  # the version check in the UPDATE: a concurrent writer's change fails it
+    except StaleDataError:
+        raise Conflict(appointment) from None
     words = "Missed appointment" if outcome.can_count else "Attendance"
-    add_event(referral.case, "attendance_recorded", f"{referral.service.name}: {words} on "
-              f"{_when(appointment.starts_at)}: {outcome.label.lower()}", by=by, provider=True, referral=referral,
-              detail={"outcome": code, "can_count": outcome.can_count, "corrected_from": previous})
+    timeline(referral.case, "attendance_recorded", f"{referral.service.name}: {words} on "
+             f"{_when(appointment.starts_at)}: {outcome.label.lower()}", by=by, provider=True, referral=referral,
+             detail={"outcome": code, "can_count": outcome.can_count, "corrected_from": previous})
     audit.record("appointment.attendance", actor=by, obj=appointment, detail={"outcome": code})
     return appointment
 
@@ -447,9 +297,9 @@ def record_attendance(appointment: Appointment, *, code: str, note: str | None, 
 def create_group_session(*, provider_id: int, title: str, starts_at: datetime, minutes: int, mode: str,
                          place: str | None, referrals: list[Referral], by) -> GroupSession:
     if not referrals:
-        raise RuleViolation("Choose at least one person for the session.")
+        raise RuleViolation(Problem("participants", "Choose at least one person for the session."))
     if not (title or "").strip():
-        raise RuleViolation("Enter the session's title.")
+        raise RuleViolation(Problem("title", "Enter the session's title."))
     session = GroupSession(provider_id=provider_id, facilitator_id=by.id, title=title.strip(), starts_at=starts_at,
                            ends_at=ends_after(starts_at, minutes), mode=mode,
                            place=(place or "").strip() or None)
@@ -457,12 +307,13 @@ def create_group_session(*, provider_id: int, title: str, starts_at: datetime, m
     db.session.flush()
     for referral in referrals:
         if referral.provider_id != provider_id:
-            raise RuleViolation("Choose people referred to your organisation.")
+            raise RuleViolation(Problem("participants", "Choose people referred to your organisation."))
         try:
             book_appointment(referral, starts_at=starts_at, minutes=minutes, mode=mode, place=place, by=by,
                              group=session)
         except RuleViolation as exc:
-            raise RuleViolation([f"{referral.person_name}: {p}" for p in exc.problems]) from None
+            raise RuleViolation([Problem(p.field, f"{referral.person_name}: {p.message}")
+                                 for p in exc.by_field]) from None
     audit.record("group_session.create", actor=by, obj=session, detail={"participants": len(referrals)})
     return session
 
@@ -477,8 +328,8 @@ def record_group_attendance(session: GroupSession, entries: dict[int, tuple[str,
             continue
         code, note, version = entries[appointment.id]
         _check_version(appointment, version)
-        problems += [f"{appointment.referral.person_name}: {m}" for _, m in attendance_problems(appointment, code,
-                                                                                                note)]
+        problems += [Problem(f"{field}_{appointment.key}", f"{appointment.referral.person_name}: {message}")
+                     for field, message in attendance_problems(appointment, code, note)]
     if problems:
         raise RuleViolation(problems)
     for appointment in booked:

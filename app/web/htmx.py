@@ -40,11 +40,6 @@ def redirect_to(endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
 
 
-def form_status(form) -> int:
-    """A form shown again after it was submitted is shown because it had errors: 422."""
-    return 422 if form.is_submitted() else 200
-
-
 def after_request(response):
     response.vary.add("HX-Request")
     # History restores (back button) send HX-History-Restore-Request and no HX-Request, but swap the same way.

@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import access, clock
 from app.audit import services as audit
 from app.cases import queries as case_queries
-from app.cases.models import Case
 from app.extensions import db
 from app.organisations.models import Role
+from app.referrals import queries as referral_queries
 from app.web.htmx import render
 
 bp = Blueprint("web", __name__)
@@ -23,12 +23,10 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
     role = current_user.role
-    if role in (Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR):
-        query = access.visible_cases(current_user)
-        if role is Role.OFFICER:
-            query = query.where(Case.officer_id == current_user.id)
+    if access.is_police(current_user):
         filters = case_queries.CaseloadFilters.from_args(request.args)
-        cases, total = case_queries.caseload(query, filters, clock.today(), current_app.config["CASELOAD_SOON_DAYS"])
+        cases, total = case_queries.caseload(access.caseload(current_user), filters, clock.today(),
+                                             current_app.config["CASELOAD_SOON_DAYS"])
         return render("home/police.html", "results", cases=cases, total=total, filters=filters,
                       page_size=case_queries.PAGE_SIZE, queries=case_queries, today=clock.today())
     if role in (Role.OFFENDER, Role.VICTIM):
@@ -36,14 +34,10 @@ def home():
         timelines = {c.id: db.session.scalars(access.visible_timeline(current_user, c)).all() for c in cases}
         for case in cases:
             audit.record("case.view", actor=current_user, obj=case, purpose=f"own record ({role.value})")
-        db.session.commit()
         template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
         return render(template, cases=cases, timelines=timelines)
-    if role in (Role.PROVIDER_MANAGER, Role.CASEWORKER):
-        from app.referrals import queries as referral_queries
-        from app.referrals.routes import common_context
-
-        return render("home/provider.html", box=referral_queries.inbox(current_user), **common_context())
+    if access.is_provider(current_user):
+        return render("home/provider.html", box=referral_queries.inbox(current_user))
     return render("home/scrutiny.html")
 
 

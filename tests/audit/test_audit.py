@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from app import demo
 from app.audit.models import AuditEvent, AuditHead
 from app.audit.services import GENESIS, _digest, verify
 from app.auth.models import User
@@ -41,7 +42,7 @@ def _rows(app) -> list[AuditEvent]:
 
 def _user_id(app, persona: str) -> int:
     with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.issuer == app.config["DEV_IDP_ISSUER"],
+        user_id = db.session.scalar(select(User.id).where(User.issuer == demo.IDENTITY,
                                                           User.subject == persona))
         db.session.remove()
     return user_id

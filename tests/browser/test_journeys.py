@@ -105,7 +105,7 @@ def test_boosted_case_link_swaps_in_the_case_page(page, console, demo_data):
     expect(page).to_have_title(re.compile("^" + re.escape(reference)))
     assert page.evaluate("() => window.sameDocument === true"), "the case link did a full page load, not an htmx swap"
     titles = page.locator(".moj-timeline__title").all_inner_texts()
-    assert "Conditional caution issued with two conditions" in titles, titles
+    assert "Adult conditional caution given" in titles, titles
     check_accessibility(page)
     assert console.csp_violations == []
     assert console.errors == []

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from app import clock
 from app.cases.needs import config as needs_config
-from app.cases.rules import load_all
+from app.cases.packs import load_all
 from app.demo import PERSONAS_BY_KEY
 from tests.browser.conftest import check_accessibility, require_browser
 from tests.browser.test_journeys import expect_heading, sign_in

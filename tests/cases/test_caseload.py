@@ -3,17 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from flask import current_app
+from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
-from app import access, clock
+from app import access, clock, demo
 from app.auth.models import User
 from app.cases import services
-from app.cases.models import Approval, ApprovalStatus, CaseStatus
 from app.cases.queries import PAGE_SIZE, CaseloadFilters, caseload
 from app.extensions import db
-from app.organisations.models import Team
-from app.people.models import Person
+from tests import factories
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
@@ -23,20 +22,12 @@ def officer(ctx, demo_data):
     return db.session.get(User, demo_data["officer-north"])
 
 
-def _add_cases(officer, n, **values):
-    team = db.session.scalar(select(Team).where(Team.name == "North Neighbourhood Team"))
-    made = []
-    for i in range(n):
-        person = Person(given_name=f"Given{i:02d}", family_name=f"Family{i:02d}")
-        db.session.add(person)
-        db.session.flush()
-        case = services.open_case(officer=officer, team=team, offender=person, regime="current_practice",
-                                  disposal_type="adult_conditional_caution", offence_summary="Theft")
-        for k, v in values.items():
-            setattr(case, k, v)
-        made.append(case)
-    db.session.flush()
-    return made
+def _add_cases(officer, n):
+    return [factories.draft(officer, given=f"Given{i:02d}", family=f"Family{i:02d}") for i in range(n)]
+
+
+def app_pack():
+    return current_app.extensions["rule_packs"]["current_practice"]
 
 
 def _load(officer, base=None, **args):
@@ -73,11 +64,16 @@ def test_search_by_surname_full_name_or_reference_prefix(officer):
 
 def test_status_deadline_and_attention_filters(officer):
     today = clock.today()
-    draft, due_soon, due_later, waiting = _add_cases(officer, 4)
-    for case, days in ((due_soon, 5), (due_later, 60)):
-        case.status, case.deadline = CaseStatus.ISSUED, today + timedelta(days=days)
-    db.session.add(Approval(case_id=waiting.id, kind="exceptional_circumstances", status=ApprovalStatus.RETURNED,
-                            requested_by_id=officer.id, requested_at=clock.now()))
+    (draft,) = _add_cases(officer, 1)
+    weeks = app_pack().deadline.normal_weeks
+    # Given the normal deadline less 5 days ago, so due in 5 days; and one given today, due weeks from now.
+    due_soon = factories.issued(officer, on=today - timedelta(weeks=weeks, days=-5), given="Given01",
+                                family="Family01")
+    due_later = factories.issued(officer, given="Given02", family="Family02")
+    waiting = factories.ready(officer, given="Given03", family="Family03")
+    demo.screen(waiting, officer=officer, exceptional_rationale="First contact with the police in ten years")
+    services.decide_approval(waiting.approvals[-1], approve=False, comment="Say more",
+                             by=factories.user("supervisor"))
     db.session.flush()
     issued = {c.id for c in _load(officer, status="issued", q="family")[0]}
     assert issued == {due_soon.id, due_later.id}

@@ -1,8 +1,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.catalogue import OFFENCES_FILE
+from app.cases.catalogue import sync as sync_offence_catalogue
 from app.cases.models import Offence
-from app.cases.services import OFFENCES_FILE, sync_offence_catalogue
 from app.extensions import db
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cases.rules import RULES_DIR, RulePackError, load_all, load_pack
+from app.cases.packs import RULES_DIR, RulePackError, load_all, load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,17 +5,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cases.models import Case, CaseStatus, InvalidTransition
+from app.cases.models import Case, CaseStatus
+from app.cases.packs import load_all
 from app.cases.rules import (
     ConditionFacts,
     OffenceFacts,
     ScreeningFacts,
     check_conditions,
     check_deadline,
-    load_all,
     normal_deadline,
     screen,
 )
+from app.errors import InvalidTransition
 
 PACKS = load_all()
 CURRENT, STATUTORY = PACKS["current_practice"], PACKS["pcsc_2022"]

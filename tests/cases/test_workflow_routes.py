@@ -21,10 +21,10 @@ from app.cases.models import (
     CautionDocument,
     Condition,
     Screening,
-    TimelineEvent,
 )
 from app.extensions import db
 from app.people.models import Person
+from app.timeline.models import TimelineEvent
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates

@@ -11,11 +11,15 @@ from sqlalchemy import select
 from app import clock
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.cases import services
-from app.cases.models import CaseStatus, InvalidTransition, TimelineEvent
+from app.cases import catalogue, readiness, services
+from app.cases.models import CaseStatus
 from app.cases.needs import config as needs_config
+from app.cases.queries import prior_cautions
+from app.errors import InvalidTransition, RuleViolation
 from app.extensions import db
 from app.organisations.models import Team
+from app.timeline.models import TimelineEvent
+from tests import factories
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
@@ -83,7 +87,7 @@ def test_each_step_writes_timeline_and_audit(officer):
     for action in ("case.create", "case.offence_add", "case.victim_add", "case.screen", "case.needs_assess",
                    "case.victim_views", "case.status", "case.pre_issue", "case.issue"):
         assert action in actions, action
-    document = services.document_of(case)
+    document = case.document
     assert document.text == text and "Litter pick" in text and "could not" not in text
 
 
@@ -101,31 +105,44 @@ def test_status_goes_back_when_details_are_removed(officer):
 def test_conditions_over_the_cap_are_refused(officer):
     case = _new(officer)
     _details(case, officer)
-    with pytest.raises(services.RuleViolation, match="most allowed for this offence is £50"):
+    with pytest.raises(RuleViolation, match="most allowed for this offence is £50"):
         services.add_condition(case, {"type": "financial_penalty", "amount_pounds": 60, "details": "Pay",
                                       "due_on": TODAY() + timedelta(days=7)}, by=officer)
-    problems = services.condition_limit_problems(case, {"type": "unpaid_work", "hours": 21, "details": "x",
+    problems = readiness.condition_limit_problems(case, {"type": "unpaid_work", "hours": 21, "details": "x",
                                                         "due_on": TODAY() + timedelta(days=7)})
     assert problems and problems[0][0] == "hours"
 
 
 def test_community_resolution_cannot_have_unpaid_work(officer):
     case = _new(officer, "community_resolution")
-    problems = services.condition_limit_problems(case, {"type": "unpaid_work", "hours": 2, "details": "x",
+    problems = readiness.condition_limit_problems(case, {"type": "unpaid_work", "hours": 2, "details": "x",
                                                         "due_on": TODAY() + timedelta(days=7)})
     assert problems == [("type", "A community resolution cannot have a unpaid work condition.")]
 
 
 def test_prior_cautions_are_counted_within_the_look_back(officer):
-    earlier = _new(officer)
-    person = earlier.offender
-    earlier.issued_on = TODAY() - timedelta(days=365)
+    a_year_ago = factories.issued(officer, on=TODAY() - timedelta(days=365), given="Ann", family="Earlier")
+    three_years_ago = factories.issued(officer, on=clock.years_before(TODAY(), 3), given="Bob", family="Earlier")
+    team = db.session.scalar(select(Team).where(Team.name == "North Neighbourhood Team"))
+    again = [services.start_case(officer=officer, team=team, regime="current_practice",
+                                 disposal_type="adult_conditional_caution", person=c.offender)
+             for c in (a_year_ago, three_years_ago)]
+    assert prior_cautions(again[0], TODAY()) == 1
+    assert prior_cautions(again[1], TODAY()) == 0  # outside the pack's look-back
+    assert prior_cautions(a_year_ago, TODAY()) == 0  # a case is not its own earlier caution
+
+
+def test_screenings_and_needs_assessments_are_kept_and_the_latest_is_current(officer):
     case = _new(officer)
-    case.offender_id = person.id
-    db.session.flush()
-    assert services.prior_cautions(case, TODAY()) == 1
-    earlier.issued_on = TODAY() - timedelta(days=365 * 3)
-    assert services.prior_cautions(case, TODAY()) == 0
+    _ready(case, officer)
+    first = case.screening
+    services.record_screening(case, ANSWERS | {"caution_date": TODAY().isoformat(), "admits": False}, by=officer)
+    assert [s.eligible for s in case.screenings] == [True, False] and case.screening is not first
+    assert case.status is CaseStatus.SCREENING  # judged on the latest: not eligible
+    services.record_needs(case, dict.fromkeys(needs_config().domains, "high"), by=officer)
+    assert len(case.needs_assessments) == 2 and set(case.needs.levels.values()) == {"high"}
+    db.session.expire_all()
+    assert [s.eligible for s in case.screenings] == [True, False]  # in the database too
 
 
 def test_repeat_caution_waits_for_a_supervisor(officer, demo_data):
@@ -135,9 +152,9 @@ def test_repeat_caution_waits_for_a_supervisor(officer, demo_data):
     services.record_screening(case, ANSWERS | {"caution_date": TODAY().isoformat(),
                                                "exceptional_rationale": "First offence in ten years"}, by=officer)
     assert case.status is CaseStatus.SCREENING
-    approval = services.approvals_state(case)["exceptional_circumstances"]
+    approval = case.latest_approvals()["exceptional_circumstances"]
     supervisor = db.session.get(User, demo_data["supervisor"])
-    with pytest.raises(services.RuleViolation):
+    with pytest.raises(RuleViolation):
         services.decide_approval(approval, approve=False, comment="", by=supervisor)
     services.decide_approval(approval, approve=True, comment=None, by=supervisor)
     assert case.status is CaseStatus.READY
@@ -150,13 +167,13 @@ def test_signature_refused_when_the_document_changed(officer):
     _ready(case, officer)
     services.prepare_issue(case, {"evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke"},
                            deadline=TODAY() + timedelta(weeks=16), extension_reason=None, by=officer)
-    with pytest.raises(services.RuleViolation, match="changed after it was shown"):
+    with pytest.raises(RuleViolation, match="changed after it was shown"):
         services.record_signature(case, signed_by_name="Sam", shown_hash="0" * 64, by=officer)
     assert case.status is CaseStatus.READY
 
 
 def test_offence_search_matches_every_word(ctx, demo_data):
-    titles = [o.title for o in services.search_offences("theft shop")]
+    titles = [o.title for o in catalogue.search("theft shop")]
     assert titles and all("shop" in t.lower() for t in titles)
-    assert services.search_offences("%") == []  # LIKE wildcards are matched literally
-    assert services.search_offences("   ") == []
+    assert catalogue.search("%") == []  # LIKE wildcards are matched literally
+    assert catalogue.search("   ") == []

@@ -280,4 +280,4 @@ def test_the_referral_timeline_per_party(app, login_as, ids):
     accept(manager, ids["sent"], ids["caseworker"])
     page = manager.get(f"/referrals/{ids['sent']}").get_data(as_text=True)
     assert re.search(r"accepted the referral; caseworker Hannah Price", page)
-    assert "Conditional caution issued" not in page  # a case event, not the referral's
+    assert "Adult conditional caution given" not in page  # a case event, not the referral's

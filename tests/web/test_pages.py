@@ -158,7 +158,7 @@ def test_partial_request_for_a_case_gets_only_its_timeline(app, login_as):
         db.session.remove()
     html = client.get(f"/cases/{public_id}", headers=PARTIAL).get_data(as_text=True)
     assert html.lstrip().startswith('<div class="moj-timeline" id="timeline">')
-    assert "Conditional caution issued with two conditions" in html
+    assert "Adult conditional caution given" in html  # the caution, issued through the services
     assert "<html" not in html and "Jordan Smith" not in html  # the heading is outside the block
 
 
