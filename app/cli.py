@@ -91,13 +91,14 @@ def rules_check():
     from app.cases.packs import RulePackError, load_all
 
     try:
-        packs = load_all()
+        regimes = load_all()
     except RulePackError as exc:
         raise click.ClickException(str(exc)) from None
-    for pack in packs.values():
-        until = pack.effective_to or "no end date"
-        click.echo(f"{pack.path.name}: {pack.title}, version {pack.version}, "
-                   f"effective {pack.effective_from} to {until}: OK")
+    for regime in regimes.values():
+        for pack in regime.versions:
+            until = f"to {pack.effective_to}" if pack.effective_to else "until a later version starts"
+            click.echo(f"{regime.id}/{pack.path.name}: {pack.title}, version {pack.version}, "
+                       f"in force from {pack.effective_from} {until}: OK")
 
 
 offences_cli = AppGroup("offences", help="The offence catalogue (config/offences.yaml).")

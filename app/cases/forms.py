@@ -59,13 +59,11 @@ class NewCaseForm(Form):
     def disposal_type(self) -> str:
         return self.disposal.data.split(":", 1)[1]
 
-    def set_disposals(self, packs: dict, today: date) -> None:
-        self.disposal.choices = {
-            f"{pack.id}:{key}": d.label
-            for pack in packs.values()
-            if pack.effective_from <= today and (pack.effective_to is None or today < pack.effective_to)
-            for key, d in pack.disposal_types.items()
-        }
+    def set_disposals(self, regimes: dict, today: date) -> None:
+        """The disposals of every regime with a version in force today."""
+        self.disposal.choices = {f"{pack.id}:{key}": d.label
+                                 for pack in (r.in_force(today) for r in regimes.values()) if pack
+                                 for key, d in pack.disposal_types.items()}
 
 
 class OffenderForm(Form):
@@ -142,15 +140,19 @@ class VictimForm(Form):
     phone = text_field("Phone number", Optional(), max_length=32)
     preferred_channel = RadioField("How would they like to be contacted?", [InputRequired(
         "Choose how the victim would like to be contacted")], widget=GovRadioInput(), choices=dict(CHANNELS))
-    enhanced_rights = BooleanField("Entitled to enhanced rights under the Victims' Code", widget=GovCheckboxInput(),
-                                   description="For example, victims of the most serious crime, persistently "
-                                               "targeted or vulnerable victims. Updates are then due within 1 "
-                                               "working day.")
+    enhanced_rights = BooleanField("Entitled to enhanced rights under the Victims' Code", widget=GovCheckboxInput())
     updates_opted_in = yes_no_field("Do they want updates on the case?", "Say whether the victim wants updates")
     update_channel = RadioField("How should updates reach them?", [
         required_if("updates_opted_in", ("yes",), "Choose how the victim wants updates")],
         widget=GovRadioInput(), choices={"portal": "Resolve (online)", "email": "Email", "sms": "Text message"})
     submit = SubmitField("Add victim")
+
+    def set_pack(self, pack) -> None:
+        """Say when updates are due, as the case's rules (the Victims' Code) set it."""
+        days = pack.victim_updates.enhanced_working_days
+        self.enhanced_rights.description = ("For example, victims of the most serious crime, persistently targeted "
+                                            f"or vulnerable victims. Updates are then due within {days} working "
+                                            f"day{'' if days == 1 else 's'}.")
 
     def person_values(self) -> dict:
         return {k: blank_to_none(getattr(self, k).data) for k in (

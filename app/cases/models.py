@@ -60,6 +60,8 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     regime: Mapped[str] = mapped_column(String(32))  # a rule pack's id
+    # The version of the regime's rules the case's latest decision (opening, screening, issue) was made under.
+    pack_version: Mapped[str] = mapped_column(String(16))
     disposal_type: Mapped[str] = mapped_column(String(48))  # a disposal type within that pack
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"), default=CaseStatus.DRAFT)
     force_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -188,6 +190,8 @@ class Screening(TimestampMixin, db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     needs_approval: Mapped[list] = mapped_column(JSON, default=list)  # approval kinds the pack requires
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pack_id: Mapped[str] = mapped_column(String(32))  # the rules it was judged under
+    pack_version: Mapped[str] = mapped_column(String(16))
 
 
 class ApprovalStatus(StrEnum):
@@ -213,6 +217,7 @@ class Approval(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(String(2000))
+    pack_version: Mapped[str] = mapped_column(String(16))  # the rules under which it was asked for
 
     case: Mapped[Case] = relationship(back_populates="approvals")
 
@@ -279,5 +284,6 @@ class CautionDocument(db.Model):
     signed_at: Mapped[datetime]
     signed_by_name: Mapped[str] = mapped_column(String(200))
     witnessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    pack_version: Mapped[str] = mapped_column(String(16))  # the rules the caution was given under
 
     witnessed_by: Mapped[User] = relationship()

@@ -135,6 +135,7 @@ def remove_offence(case_id: str, offence_id: str):
 
 
 def _victims_page(case, form, status=200, confirm_errors=None):
+    form.set_pack(pack_of(case))
     return render("cases/victims.html", case=case, form=form, channels=CHANNELS, confirm_errors=confirm_errors,
                   status=status)
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.cases.packs import MODES_OF_TRIAL, RulePack
+from app.cases.packs import ANY, MODES_OF_TRIAL, RulePack
 
 SERIOUSNESS = {mode: rank for rank, mode in enumerate(MODES_OF_TRIAL)}
-REHABILITATIVE_OR_REPARATIVE = ("rehabilitative", "reparative")
 
 
 @dataclass(frozen=True)
@@ -56,13 +55,14 @@ def screen(pack: RulePack, disposal_key: str, f: ScreeningFacts) -> Eligibility:
         (ok if passed else bad).append(good if passed else problem)
 
     if f.date_of_birth is None:
-        bad.append("The person's date of birth is needed to check they are 18 or over.")
+        bad.append(f"The person's date of birth is needed to check they are {pack.minimum_age} or over.")
     else:
         age = age_on(f.date_of_birth, f.caution_date)
         check(age >= pack.minimum_age,
               f"The person will be {age} on the day of the caution ({pack.minimum_age} or over is needed).",
               f"The person will be {age} on the day of the caution. Only people aged {pack.minimum_age} or over "
-              "can be given one; under-18s go through the youth process, which Resolve does not cover.")
+              f"can be given one; under-{pack.minimum_age}s go through the youth process, which Resolve does not "
+              "cover.")
     if d.statutory:
         who = {"officer": "a police officer", "prosecutor": "a prosecutor"}.get(f.evidence_decided_by or "")
         check(bool(f.evidence_sufficient and who and f.evidence_decision_maker),
@@ -75,9 +75,12 @@ def screen(pack: RulePack, disposal_key: str, f: ScreeningFacts) -> Eligibility:
     for o in f.offences:
         if o.exclusion_group and o.exclusion_group in d.excluded_offence_groups:
             bad.append(f"{o.title} is an excluded offence: a {d.label.lower()} cannot be given for it.")
-        if d.statutory and pack.commencement and o.committed_on < pack.commencement:
+        start = pack.offences_committed_from
+        if start is None:
+            bad.append(f"The rules for a {d.label.lower()} are not in force, so it cannot be given.")
+        elif start != ANY and o.committed_on < start:
             bad.append(f"{o.title} was committed on {o.committed_on:%d %B %Y}, before the scheme started on "
-                       f"{pack.commencement:%d %B %Y}, so a {d.label.lower()} cannot be given for it.")
+                       f"{start:%d %B %Y}, so a {d.label.lower()} cannot be given for it.")
         if o.mode_of_trial == "indictable_only":
             if d.indictable_only == "barred":
                 bad.append(f"{o.title} can only be tried in the Crown Court: a {d.label.lower()} cannot be given.")
@@ -147,7 +150,8 @@ def check_conditions(pack: RulePack, disposal_key: str, conditions: list[Conditi
     problems = []
     if not conditions:
         return ["Add at least one condition."]
-    if not any(c.type == "unpaid_work" or c.purpose in REHABILITATIVE_OR_REPARATIVE for c in conditions):
+    d = pack.disposal(disposal_key)
+    if not any(d.counts_as_rehabilitative_or_reparative(c.type, c.purpose) for c in conditions):
         problems.append("At least one condition must be rehabilitative or reparative.")
     problems += [message for _, message in condition_limit_problems(pack, disposal_key, conditions, offence_modes,
                                                                     issued_on, deadline)]
@@ -172,23 +176,26 @@ def condition_limit_problems(pack: RulePack, disposal_key: str, conditions: list
                                        f"({deadline:%d %B %Y})."))
         if c.due_on < issued_on:
             problems.append(("due_on", f"A condition is due on {c.due_on:%d %B %Y}, before the caution is given."))
-    totals = {"unpaid_work": 0.0, "attendance_reparative": 0.0, "attendance_rehabilitative": 0.0}
+    totals: dict[str, list] = {}  # each cap the pack sets, by name: [hours so far, the cap]
     for c in conditions:
-        key = c.type if c.type == "unpaid_work" else f"attendance_{c.purpose}" if c.type == "attendance" else None
-        if key in totals and c.hours:
-            totals[key] += c.hours
-    labels = {"unpaid_work": "unpaid work", "attendance_reparative": "reparative attendance",
-              "attendance_rehabilitative": "rehabilitative attendance"}
-    for key, total in totals.items():
-        cap = d.hour_caps.get(key)
-        if cap is not None and total > cap:
-            problems.append(("hours", f"{labels[key].capitalize()} adds up to {total:g} hours; the most allowed "
+        if c.type in d.hour_caps and c.hours:
+            name, cap = d.hour_cap(c.type, c.purpose)
+            totals.setdefault(name, [0.0, cap])[0] += c.hours
+    for name, (total, cap) in totals.items():
+        if cap is None:
+            problems.append(("hours", f"{name.capitalize()} is not available for a {d.label.lower()}: the rule pack "
+                                      "sets no hours for it."))
+        elif total > cap:
+            problems.append(("hours", f"{name.capitalize()} adds up to {total:g} hours; the most allowed "
                                       f"for a {d.label.lower()} is {cap:g} hours."))
-    if offence_modes:
-        worst = max(offence_modes, key=SERIOUSNESS.__getitem__)
-        cap = d.financial_penalty_caps[worst]
-        total = sum(c.amount_pounds or 0 for c in conditions if c.type == "financial_penalty")
-        if total > cap:
+    penalties = [c.amount_pounds or 0 for c in conditions if c.type == "financial_penalty"]
+    if offence_modes and penalties:
+        cap = d.financial_penalty_caps[max(offence_modes, key=SERIOUSNESS.__getitem__)]
+        total = sum(penalties)
+        if cap is None:
+            problems.append(("amount_pounds", "A financial penalty is not available for this offence: the rule pack "
+                                              "sets no amount for it."))
+        elif total > cap:
             problems.append(("amount_pounds", f"Financial penalties add up to £{total}; the most allowed for this "
                                               f"offence is £{cap}."))
     return problems

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.audit import services as audit
-from app.cases import catalogue, readiness, rules
+from app.cases import catalogue, packs, readiness, rules
 from app.cases.document import caution_text, document_hash
 from app.cases.models import (
     Approval,
@@ -28,7 +27,7 @@ from app.cases.models import (
     Screening,
     VictimView,
 )
-from app.cases.packs import disposal_of, pack_of
+from app.cases.packs import RulePack, disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
@@ -56,15 +55,16 @@ def start_case(*, officer, team, regime: str, disposal_type: str, given_name: st
                person: Person | None = None) -> Case:
     """A new draft case, for a new person (by name) or for a person already known from an earlier case: the rest
     of the details follow on the task list."""
-    packs = current_app.extensions["rule_packs"]
-    if regime not in packs or disposal_type not in packs[regime].disposal_types:
+    pack = packs.in_force(regime, clock.today())
+    if pack is None or disposal_type not in pack.disposal_types:
         raise RuleViolation(Problem("disposal", "Choose a disposal type from the list."))
     if person is None:
         person = Person(given_name=given_name.strip(), family_name=family_name.strip())
         db.session.add(person)
         db.session.flush()
         audit.record("person.create", actor=officer, obj=person, purpose="new case")
-    case = Case(reference=next_reference(), regime=regime, disposal_type=disposal_type, status=CaseStatus.DRAFT,
+    case = Case(reference=next_reference(), regime=regime, pack_version=pack.version, disposal_type=disposal_type,
+                status=CaseStatus.DRAFT,
                 force_id=team.organisation_id, team_id=team.id, officer_id=officer.id, offender=person)
     db.session.add(case)
     db.session.flush()
@@ -171,19 +171,32 @@ def record_no_victims(case: Case, *, by) -> None:
 # --- eligibility, approvals, needs and victims' views ------------------------------------------------------------
 
 
+def _pack_in_force(case: Case, day: date, field: str | None) -> RulePack:
+    """The version of the case's rules in force on the day of a decision, which the case then records; a decision
+    on a day no version is in force is refused."""
+    pack = packs.in_force(case.regime, day)
+    if pack is None or case.disposal_type not in pack.disposal_types:
+        raise RuleViolation(Problem(field, f"{disposal_of(case).label} cannot be given on {day.day} {day:%B %Y}: "
+                                           "no rules for it are in force on that day."))
+    case.pack_version = pack.version
+    return pack
+
+
+
 def record_screening(case: Case, answers: dict, *, by) -> Screening:
     """Record every answer, the result and the reasons (a new screening each time: earlier ones are kept); ask a
     supervisor for the approvals the pack requires."""
     if problems := readiness.details_problems(case):
         raise InvalidTransition("Eligibility cannot be screened yet: " + " ".join(problems))
     caution_date = date.fromisoformat(answers["caution_date"])
+    pack = _pack_in_force(case, caution_date, "caution_date")
     if problem := readiness.age_problem(case, caution_date):
         raise RuleViolation(Problem("caution_date", problem))
     facts = readiness.screening_facts(case, answers, caution_date)
-    result = rules.screen(pack_of(case), case.disposal_type, facts)
+    result = rules.screen(pack, case.disposal_type, facts)
     screening = Screening(answers=answers | {"prior_cautions": facts.prior_cautions}, eligible=result.eligible,
                           reasons=list(result.reasons), needs_approval=list(result.approvals),
-                          screened_by_id=by.id)
+                          screened_by_id=by.id, pack_id=pack.id, pack_version=pack.version)
     case.screenings.append(screening)
     case.evidence_decided_by = answers.get("evidence_decided_by")
     case.evidence_decision_maker = answers.get("evidence_decision_maker")
@@ -192,7 +205,8 @@ def record_screening(case: Case, answers: dict, *, by) -> Screening:
         case.approvals.remove(old)
     if result.eligible:
         for kind in result.approvals:
-            case.approvals.append(Approval(kind=kind, requested_by_id=by.id, requested_at=clock.now()))
+            case.approvals.append(Approval(kind=kind, requested_by_id=by.id, requested_at=clock.now(),
+                                           pack_version=pack.version))
     db.session.flush()
     outcome = "eligible" if result.eligible else "not eligible"
     if result.eligible and result.approvals:
@@ -332,7 +346,8 @@ def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reas
     if case.status is not CaseStatus.READY:
         raise InvalidTransition(f"This case is {case.status.label.lower()}, so the caution cannot be issued yet. "
                                 "Finish the tasks on the task list first.")
-    today, pack = clock.today(), pack_of(case)
+    today = clock.today()
+    pack = _pack_in_force(case, today, None)
     problems = [Problem(None, p) for p in [readiness.age_problem(case, today)] if p]
     problems += [Problem("deadline", p) for p in rules.check_deadline(pack, today, deadline, extension_reason)]
     if not problems:
@@ -350,7 +365,8 @@ def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reas
     for old in [a for a in case.approvals if a.kind == DEADLINE_EXTENSION and a.status is ApprovalStatus.PENDING]:
         case.approvals.remove(old)
     if extended and DEADLINE_EXTENSION in pack.approval_required:
-        case.approvals.append(Approval(kind=DEADLINE_EXTENSION, requested_by_id=by.id, requested_at=clock.now()))
+        case.approvals.append(Approval(kind=DEADLINE_EXTENSION, requested_by_id=by.id, requested_at=clock.now(),
+                                       pack_version=pack.version))
     db.session.flush()
     timeline(case, "pre_issue_checked", "Pre-issue checklist completed and deadline set", by=by,
              detail={"extended": extended})
@@ -372,7 +388,8 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, by) ->
     if problems:
         raise RuleViolation(problems)
     document = CautionDocument(text=text, sha256=document_hash(text), generated_at=now, signed_at=now,
-                               signed_by_name=signed_by_name.strip(), witnessed_by_id=by.id)
+                               signed_by_name=signed_by_name.strip(), witnessed_by_id=by.id,
+                               pack_version=case.pack_version)
     case.documents.append(document)
     case.issued_on = today
     case.move_to(CaseStatus.ISSUED)

@@ -11,6 +11,7 @@ from wtforms.validators import Email, InputRequired, NumberRange, Optional, Vali
 from app.organisations.categories import config as directory_config
 from app.web.forms import Form, SubmitField, area_field, blank_to_none, text_field
 
+OLDEST = 120  # a bound on a typed age, not a legal parameter
 SEXES_SERVED = {"any": "Anyone", "female": "Women only", "male": "Men only"}
 AREA = re.compile(r"^[A-Za-z][A-Za-z0-9 '&-]{0,59}$")
 
@@ -35,12 +36,9 @@ class ServiceForm(Form):
                        "Leave blank if it serves the whole force area.")
     sex = RadioField("Who it is for", [InputRequired("Say who the service is for")], widget=GovRadioInput(),
                      choices=SEXES_SERVED, default="any")
-    min_age = IntegerField("Youngest age", [Optional(), NumberRange(min=18, max=120, message="Youngest age must be "
-                                                                                             "between 18 and 120")],
-                           widget=GovTextInput(), description="Leave blank for 18 and over")
-    max_age = IntegerField("Oldest age", [Optional(), NumberRange(min=18, max=120, message="Oldest age must be "
-                                                                                           "between 18 and 120")],
-                           widget=GovTextInput(), description="Leave blank for no upper limit")
+    min_age = IntegerField("Youngest age", [Optional()], widget=GovTextInput())
+    max_age = IntegerField("Oldest age", [Optional()], widget=GovTextInput(),
+                           description="Leave blank for no upper limit")
     delivery_modes = SelectMultipleField("How sessions are delivered", [InputRequired(
         "Choose at least one way sessions are delivered")], widget=GovCheckboxesInput(), choices={})
     weekly_capacity = IntegerField("New referrals it can take each week", [
@@ -53,7 +51,10 @@ class ServiceForm(Form):
     contact_phone = text_field("Contact phone", Optional(), max_length=32)
     submit = SubmitField("Save service")
 
-    def set_choices(self, providers) -> None:
+    def set_choices(self, providers, minimum_age: int) -> None:
+        """`minimum_age`: the youngest anyone can be given a caution at, under the rules in force."""
+        self.minimum_age = minimum_age
+        self.min_age.description = f"Leave blank for {minimum_age} and over"
         cfg = directory_config()
         self.provider.choices = {"": "Choose a provider"} | {str(p.public_id): p.name for p in providers}
         self.category.choices = {k: c.label for k, c in cfg.categories.items()}
@@ -61,6 +62,10 @@ class ServiceForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        for field in (self.min_age, self.max_age):
+            if field.data is not None and not self.minimum_age <= field.data <= OLDEST:
+                field.errors.append(f"{field.label.text} must be between {self.minimum_age} and {OLDEST}")
+                ok = False
         if self.min_age.data and self.max_age.data and self.min_age.data > self.max_age.data:
             self.max_age.errors.append("Oldest age must be the same as or more than the youngest age")
             ok = False

@@ -6,7 +6,8 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import access
+from app import access, clock
+from app.cases import packs
 from app.extensions import db
 from app.organisations import forms, services
 from app.organisations.categories import config as directory_config
@@ -36,7 +37,7 @@ def service_list():
 
 def _form(**kw) -> forms.ServiceForm:
     form = forms.ServiceForm(**kw)
-    form.set_choices(_providers())
+    form.set_choices(_providers(), packs.lowest_minimum_age(clock.today()))
     return form
 
 

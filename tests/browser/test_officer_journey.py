@@ -226,7 +226,7 @@ def screening(officer: Officer, today: date) -> None:
     # Planned for today, as the GOV.UK date widget fills it (two-digit day and month: "01", "03").
     for part, value in zip(("Day", "Month", "Year"), today.strftime("%d %m %Y").split(), strict=True):
         expect(officer.group("When will the caution be given?").get_by_label(part, exact=True)).to_have_value(value)
-    asked = load_all()["current_practice"].eligibility_questions  # the pack words the questions
+    asked = load_all()["current_practice"].in_force(today).eligibility_questions  # the pack words the questions
     officer.choose(asked["evidence_sufficient"], "Yes")
     officer.choose(asked["evidence_decided_by"], "A police officer")
     officer.fill("Name of the person who decided", "PC Amy Clarke")

@@ -27,7 +27,7 @@ def _add_cases(officer, n):
 
 
 def app_pack():
-    return current_app.extensions["rule_packs"]["current_practice"]
+    return current_app.extensions["rule_packs"]["current_practice"].in_force(clock.today())
 
 
 def _load(officer, base=None, **args):

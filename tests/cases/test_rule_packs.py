@@ -3,54 +3,75 @@
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
-from app.cases.packs import RULES_DIR, RulePackError, load_all, load_pack
+from app.cases.packs import RULES_DIR, UNLIMITED, RulePackError, load_all, load_pack, load_regime
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_packs_hold_the_domain_figures():
-    packs = load_all()
-    current, statutory = packs["current_practice"], packs["pcsc_2022"]
+    regimes = load_all()
+    current, statutory = regimes["current_practice"].latest, regimes["pcsc_2022"].latest
     assert (current.deadline.normal_weeks, current.deadline.exceptional_weeks) == (16, 20)
     assert current.minimum_age == 18
+    assert (current.victim_updates.working_days, current.victim_updates.enhanced_working_days) == (5, 1)
     conditional = current.disposal("adult_conditional_caution")
     assert conditional.financial_penalty_caps == {"summary": 50, "either_way": 100, "indictable_only": 150}
-    assert statutory.commencement is not None
+    assert current.offences_committed_from == "any" and statutory.offences_committed_from is not None
     assert statutory.disposal("diversionary_caution").hour_caps["unpaid_work"] == 20
     community = statutory.disposal("community_caution")
     assert community.hour_caps["unpaid_work"] == 10
-    assert community.hour_caps["attendance_reparative"] == 10
-    assert community.hour_caps["attendance_rehabilitative"] is None
+    assert community.hour_cap("attendance", "reparative") == ("reparative attendance", 10)
+    assert community.hour_cap("attendance", "rehabilitative") == ("rehabilitative attendance", UNLIMITED)
     assert "foreign_offender" not in community.condition_types
     assert "bladed_article" in community.excluded_offence_groups
     assert community.indictable_only == "barred"
+    assert community.counts_as_rehabilitative_or_reparative("unpaid_work", None)
+    assert not community.counts_as_rehabilitative_or_reparative("restrictive", None)
 
 
-def _broken_copy(tmp_path, mutate) -> Path:
-    target = tmp_path / "current_practice.yaml"
-    data = yaml.safe_load((RULES_DIR / "current_practice.yaml").read_text())
+PACK = RULES_DIR / "current_practice" / "2026.1.yaml"
+
+
+def _broken_copy(tmp_path, mutate, version="2026.1") -> Path:
+    folder = tmp_path / "current_practice"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{version}.yaml"
+    data = yaml.safe_load(PACK.read_text())
+    data["version"] = version
     mutate(data)
     target.write_text(yaml.safe_dump(data))
     return target
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d["deadline"].pop("normal_weeks"), "current_practice.yaml: deadline.normal_weeks: is missing"),
+    (lambda d: d["deadline"].pop("normal_weeks"), "current_practice/2026.1.yaml: deadline.normal_weeks: is missing"),
     (lambda d: d["deadline"].update(normal_weeks="sixteen"), "deadline.normal_weeks: must be a whole number"),
     (lambda d: d["deadline"].update(exceptional_weeks=12), "deadline.exceptional_weeks: must not be shorter"),
-    (lambda d: d.update(minimum_age=17), "minimum_age: must be at least 18"),
-    (lambda d: d.update(id="other"), "id: must match the file name"),
+    (lambda d: d.update(minimum_age=0), "minimum_age: must be more than 0"),
+    (lambda d: d.pop("minimum_age"), "minimum_age: is missing"),
+    (lambda d: d.update(id="other"), "id: must match the folder name"),
+    (lambda d: d.update(version="2027.1"), "version: must match the file name"),
     (lambda d: d.update(effective_from="soon"), "effective_from: must be a date"),
     (lambda d: d.update(effective_to=d["effective_from"]), "effective_to: must be after effective_from"),
+    (lambda d: d.pop("offences_committed_from"), "offences_committed_from: is missing"),
+    (lambda d: d.update(offences_committed_from="whenever"), "offences_committed_from: must be a date, any, or null"),
+    (lambda d: d["victim_updates"].pop("enhanced_working_days"), "victim_updates.enhanced_working_days: is missing"),
     (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].update(unpaid_work=-1),
      "disposal_types.adult_conditional_caution.hour_caps.unpaid_work: must be a positive number"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].pop("unpaid_work"),
+     "disposal_types.adult_conditional_caution.hour_caps.unpaid_work: is missing"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"]["attendance"].update(punitive=1),
+     "disposal_types.adult_conditional_caution.hour_caps.attendance: unknown purpose(s) punitive"),
     (lambda d: d["disposal_types"]["adult_conditional_caution"]["condition_types"].append("curfew"),
      "disposal_types.adult_conditional_caution.condition_types: unknown condition type 'curfew'"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["rehabilitative_or_reparative"].pop("always"),
+     "disposal_types.adult_conditional_caution.rehabilitative_or_reparative.always: is missing"),
     (lambda d: d["disposal_types"]["adult_conditional_caution"]["financial_penalty_caps"].pop("summary"),
      "disposal_types.adult_conditional_caution.financial_penalty_caps.summary: is missing"),
     (lambda d: d["disposal_types"]["community_resolution"].update(indictable_only="maybe"),
@@ -67,35 +88,74 @@ def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
     assert message in str(caught.value)
 
 
+def test_unset_legal_values_load_as_not_available_and_explicit_words_as_no_restriction(tmp_path):
+    def unset(d):
+        caution = d["disposal_types"]["adult_conditional_caution"]
+        caution["hour_caps"]["unpaid_work"] = None
+        caution["financial_penalty_caps"]["summary"] = None
+        d["offences_committed_from"] = None
+    pack = load_pack(_broken_copy(tmp_path, unset))
+    caution = pack.disposal("adult_conditional_caution")
+    assert caution.hour_caps["unpaid_work"] is None and caution.financial_penalty_caps["summary"] is None
+    assert pack.offences_committed_from is None
+    assert caution.hour_cap("attendance", "reparative")[1] == UNLIMITED
+
+
+def test_the_version_in_force_on_a_day_and_versions_that_overlap_are_refused(tmp_path):
+    _broken_copy(tmp_path, lambda d: d.update(effective_to=date(2027, 4, 1)))
+    _broken_copy(tmp_path, lambda d: d.update(effective_from=date(2027, 4, 1)), version="2027.1")
+    regime = load_all(tmp_path)["current_practice"]
+    assert [p.version for p in regime.versions] == ["2026.1", "2027.1"]
+    assert regime.in_force(date(2027, 3, 31)).version == "2026.1"  # the last day of the first
+    assert regime.in_force(date(2027, 4, 1)).version == "2027.1"  # the first day of the second
+    assert regime.in_force(date(2013, 4, 7)) is None  # before either
+    _broken_copy(tmp_path, lambda d: d.update(effective_to=date(2027, 4, 2)))  # one day into the next
+    with pytest.raises(RulePackError, match=r"current_practice/2026\.1\.yaml: effective_to: must end on or before"):
+        load_all(tmp_path)
+
+
+def test_an_open_ended_version_gives_way_to_the_next(tmp_path):
+    _broken_copy(tmp_path, lambda d: None)  # effective_to: null
+    _broken_copy(tmp_path, lambda d: d.update(effective_from=date(2027, 4, 1)), version="2027.1")
+    regime = load_all(tmp_path)["current_practice"]
+    assert regime.in_force(date(2027, 3, 31)).version == "2026.1"
+    assert regime.in_force(date(2030, 1, 1)).version == "2027.1"
+
+
 def test_invalid_yaml_and_empty_folder_are_refused(tmp_path):
-    bad = tmp_path / "current_practice.yaml"
+    folder = tmp_path / "current_practice"
+    folder.mkdir()
+    bad = folder / "2026.1.yaml"
     bad.write_text("id: [unclosed\n")
-    with pytest.raises(RulePackError, match=r"current_practice\.yaml: not valid YAML"):
+    with pytest.raises(RulePackError, match=r"current_practice/2026\.1\.yaml: not valid YAML"):
         load_pack(bad)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(RulePackError, match="no rule packs found"):
         load_all(empty)
+    with pytest.raises(RulePackError, match="holds no rule pack versions"):
+        load_regime(empty)
 
 
 def test_rules_check_command_reports_each_pack(app):
     result = app.test_cli_runner().invoke(args=["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert "current_practice.yaml" in result.output
-    assert "pcsc_2022.yaml" in result.output
+    assert "current_practice/2026.1.yaml" in result.output
+    assert "pcsc_2022/2026.1.yaml" in result.output
 
 
 def test_malformed_pack_stops_start_up_with_one_line(tmp_path):
     """The real start-up path: a copy of the project whose pack is broken refuses to start."""
     copy = tmp_path / "resolve"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "node_modules", ".git", "instance", "tests"))
-    pack = copy / "config" / "rules" / "pcsc_2022.yaml"
+    pack = copy / "config" / "rules" / "pcsc_2022" / "2026.1.yaml"
     pack.write_text(pack.read_text().replace("normal_weeks: 16", "normal_weeks: -3"))
     env = {"PATH": "/usr/bin:/bin", "RESOLVE_ENV": "development", "RESOLVE_INSTANCE": str(tmp_path / "inst")}
     done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=copy, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0
-    assert done.stderr.strip() == "Resolve cannot start: pcsc_2022.yaml: deadline.normal_weeks: must be more than 0"
+    assert done.stderr.strip() == ("Resolve cannot start: pcsc_2022/2026.1.yaml: deadline.normal_weeks: must be more "
+                                   "than 0")
 
 
 def test_malformed_operational_config_stops_start_up_with_one_line(tmp_path):

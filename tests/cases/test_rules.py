@@ -18,10 +18,11 @@ from app.cases.rules import (
 )
 from app.errors import InvalidTransition
 
-PACKS = load_all()
-CURRENT, STATUTORY = PACKS["current_practice"], PACKS["pcsc_2022"]
-START = STATUTORY.commencement
+REGIMES = load_all()
+STATUTORY = REGIMES["pcsc_2022"].latest
+START = STATUTORY.offences_committed_from
 TODAY = START + timedelta(days=30)
+CURRENT = REGIMES["current_practice"].in_force(TODAY)
 THEFT = OffenceFacts("Theft from a shop", "summary", None, TODAY - timedelta(days=3))
 KNIFE = OffenceFacts("Possession of a bladed article", "either_way", "bladed_article", TODAY - timedelta(days=3))
 ROBBERY = OffenceFacts("Robbery", "indictable_only", None, TODAY - timedelta(days=3))
@@ -107,6 +108,15 @@ def test_repeat_caution_needs_exceptional_circumstances_and_approval():
     assert "repeat_caution" in allowed.approvals
 
 
+def test_an_unset_offence_date_rule_means_not_in_force_and_any_means_no_rule():
+    not_in_force = replace(STATUTORY, offences_committed_from=None)
+    refused = screen(not_in_force, "diversionary_caution", facts())
+    assert not refused.eligible and "are not in force" in refused.problems[0]
+    long_ago = replace(THEFT, committed_on=date(1990, 1, 1))
+    assert CURRENT.offences_committed_from == "any"
+    assert screen(CURRENT, "adult_conditional_caution", facts(offences=(long_ago,))).eligible
+
+
 def test_no_offence_is_a_problem():
     result = screen(CURRENT, "adult_conditional_caution", facts(offences=()))
     assert "At least one offence is needed." in result.problems
@@ -154,6 +164,17 @@ def test_hours_add_up_across_conditions_and_rehabilitative_attendance_has_no_cap
     split = [cond("attendance", "reparative", hours=6), cond("attendance", "reparative", hours=5)]
     assert "Reparative attendance adds up to 11 hours" in problems(split)[0]
     assert problems([cond("attendance", "rehabilitative", hours=200)]) == []
+
+
+def test_an_hour_cap_or_penalty_cap_left_unset_means_the_condition_is_not_available():
+    caution = STATUTORY.disposal("community_caution")
+    no_hours = replace(caution, hour_caps=caution.hour_caps | {"unpaid_work": None})
+    no_money = replace(caution, financial_penalty_caps=dict.fromkeys(caution.financial_penalty_caps))
+    pack = replace(STATUTORY, disposal_types={"community_caution": no_hours, "other": no_money})
+    assert "Unpaid work is not available" in problems([cond("unpaid_work", None, hours=1)], pack=pack)[0]
+    assert "financial penalty is not available" in problems(
+        [cond(), cond("financial_penalty", None, amount=1)], disposal="other", pack=pack)[0]
+    assert problems([cond(), cond("financial_penalty", None, amount=50)]) == []  # set: allowed up to the cap
 
 
 def test_at_least_one_condition_and_one_rehabilitative_or_reparative():

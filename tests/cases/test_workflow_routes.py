@@ -172,7 +172,7 @@ def test_new_case_to_issued_with_two_conditions(app, login_as):
     offence(officer, cid)
     victim(officer, cid)
     assert _case(app, cid).status is CaseStatus.SCREENING
-    pack = app.extensions["rule_packs"]["current_practice"]
+    pack = app.extensions["rule_packs"]["current_practice"].in_force(clock.today())
     asked = officer.get(f"/cases/{cid}/screening").get_data(as_text=True)
     assert pack.eligibility_questions["admits"] in asked  # the pack words the questions
     screen(officer, cid)
