@@ -81,7 +81,7 @@ class OffenderForm(Form):
     language = text_field("Preferred language", Optional(), max_length=64, hint="Leave blank for English")
     interpreter_needed = BooleanField("They need an interpreter", widget=GovCheckboxInput())
     accessibility_needs = area_field("Accessibility needs", Optional(), max_length=1000,
-                                hint="For example, large print, a hearing loop, step-free access")
+                                     hint="For example, large print, a hearing loop, step-free access")
     # Special-category data (kept apart; shown only where app.access allows). All optional.
     ethnicity_self = SelectField("Ethnicity, as the person describes it", [Optional()], widget=GovSelect(),
                                  choices={"": "Not asked yet"} | {
@@ -126,7 +126,7 @@ class OffenceForm(Form):
                                                               "past"), not_before_1900],
                            required="Enter the date of the offence", description="For example, 27 3 2026")
     location = text_field("Where it happened", InputRequired("Enter where the offence happened"), max_length=300,
-                     hint="For example, the shop's name and street")
+                          hint="For example, the shop's name and street")
     submit = SubmitField("Add offence")
 
 
@@ -170,7 +170,7 @@ class ScreeningForm(Form):
                            required="Enter the date the caution will be given",
                            description="Age and the look-back for earlier cautions are counted on this date.")
     evidence_sufficient = yes_no_field("Is there enough evidence to charge the person?",
-                                  "Say whether there is enough evidence to charge")
+                                       "Say whether there is enough evidence to charge")
     evidence_decided_by = RadioField("Who decided that?", [required_if(
         "evidence_sufficient", ("yes",), "Say who decided there is enough evidence to charge")],
         widget=GovRadioInput(), choices=DECIDED_BY)
@@ -179,10 +179,11 @@ class ScreeningForm(Form):
     admits = yes_no_field("Does the person admit the offence?", "Say whether the person admits the offence")
     consents = yes_no_field("Does the person agree to the caution?", "Say whether the person agrees to the caution")
     exceptional_rationale = area_field("Exceptional circumstances", Optional(), max_length=2000,
-                                  hint="Only if needed: for an offence that can only be tried in the Crown Court, or "
-                                       "for someone cautioned in the look-back period. A supervisor must approve.")
+                                       hint="Only if needed: for an offence that can only be tried in the Crown "
+                                            "Court, or for someone cautioned in the look-back period. A supervisor "
+                                            "must approve.")
     cps_consent_reference = text_field("DPP or CPS consent reference", Optional(), max_length=100,
-                                  hint="Only for an offence that can only be tried in the Crown Court")
+                                       hint="Only for an offence that can only be tried in the Crown Court")
     submit = SubmitField("Save and check eligibility")
 
     @staticmethod
@@ -220,7 +221,7 @@ class ApprovalForm(Form):
                           widget=GovRadioInput(), choices={"approve": "Approve",
                                                            "return": "Return it to the officer with a comment"})
     comment = area_field("Comment", required_if("decision", ("return",), "Say why you are returning it"),
-                    max_length=2000, hint="The officer sees this. Required when you return it.")
+                         max_length=2000, hint="The officer sees this. Required when you return it.")
     submit = SubmitField("Save decision")
 
 
@@ -246,11 +247,11 @@ class VictimViewForm(Form):
         "Say whether you got the victim's views")], widget=GovRadioInput(), choices={
         "yes": "Yes", "no": "No, they could not be contacted after reasonable efforts"})
     views = area_field("The victim's views", required_if("contacted", ("yes",), "Enter the victim's views"),
-                  max_length=4000)
+                       max_length=4000)
     remedy_requested = text_field("Community remedy action the victim asked for", Optional(), max_length=500,
-                             hint="From the local community remedy document. Leave blank if none.")
+                                  hint="From the local community remedy document. Leave blank if none.")
     remedy_declined_reason = area_field("Why the requested action would be inappropriate", Optional(), max_length=2000,
-                                   hint="Only if you will not attach the action they asked for")
+                                        hint="Only if you will not attach the action they asked for")
     taken_into_account = area_field("How you took their views into account", required_if(
         "contacted", ("yes",), "Say how you took the victim's views into account"), max_length=4000)
     submit = SubmitField("Save victim's views")
@@ -333,8 +334,8 @@ class ConditionForm(Form):
         NumberRange(min=1, max=100000, message="The amount must be £1 or more")], widget=GovTextInput(),
         description="Only for a financial penalty, in whole pounds")
     details = area_field("What the person must do", InputRequired("Describe what the person must do"), max_length=2000,
-                    hint="For example, the course, the place or the people named. Do not include the victim's "
-                         "address.")
+                         hint="For example, the course, the place or the people named. Do not include the victim's "
+                              "address.")
     due_on = GovDate("Complete by", [not_past("The date to complete it by must be today or later")],
                      required="Enter the date to complete it by")
     remedy_from_victim = BooleanField("This is the community remedy action the victim asked for",
@@ -359,7 +360,7 @@ class IssueForm(Form):
     evidence_decided_by = RadioField("Who decided there is enough evidence to charge?", [InputRequired(
         "Say who decided there is enough evidence to charge")], widget=GovRadioInput(), choices=DECIDED_BY)
     evidence_decision_maker = text_field("Their name", InputRequired("Enter the name of the person who decided"),
-                                    max_length=200)
+                                         max_length=200)
     admitted = BooleanField("The person admits the offence", [InputRequired(
         "Confirm the person admits the offence")], widget=GovCheckboxInput())
     consented = BooleanField("The person agrees to the caution and its conditions", [InputRequired(
@@ -370,7 +371,8 @@ class IssueForm(Form):
         "Confirm you read out the warning")], widget=GovCheckboxInput())
     deadline = GovDate("Deadline for completing the conditions", required="Enter the deadline")
     extension_reason = area_field("Reason for a later deadline", Optional(), max_length=2000,
-                             hint="Only if the deadline is later than normal. A supervisor may need to approve it.")
+                                  hint="Only if the deadline is later than normal. A supervisor may need to "
+                                       "approve it.")
     submit = SubmitField("Confirm and prepare the caution document")
 
     @staticmethod

@@ -278,16 +278,20 @@ def _check_condition(case: Case, values: dict, replacing: Condition | None = Non
         raise RuleViolation(problems)
 
 
+def _condition_saved(case: Case, condition: Condition, *, kind: str, words: str, action: str, by) -> Condition:
+    db.session.flush()
+    timeline(case, kind, f"{words}: {condition.type.replace('_', ' ')}", by=by, detail={"type": condition.type})
+    audit.record(action, actor=by, obj=condition, detail={"case": str(case.public_id)})
+    refresh_status(case, by=by)
+    return condition
+
+
 def add_condition(case: Case, values: dict, *, by) -> Condition:
     _check_condition(case, values)
     condition = Condition(**_condition_columns(values))
     case.conditions.append(condition)
-    db.session.flush()
-    timeline(case, "condition_added", f"Condition added: {values['type'].replace('_', ' ')}", by=by,
-             detail={"type": values["type"]})
-    audit.record("condition.create", actor=by, obj=condition, detail={"case": str(case.public_id)})
-    refresh_status(case, by=by)
-    return condition
+    return _condition_saved(case, condition, kind="condition_added", words="Condition added",
+                            action="condition.create", by=by)
 
 
 def update_condition(case: Case, condition: Condition, values: dict, *, version: int | None, by) -> Condition:
@@ -296,12 +300,8 @@ def update_condition(case: Case, condition: Condition, values: dict, *, version:
     _check_condition(case, values, replacing=condition)
     for k, v in _condition_columns(values).items():
         setattr(condition, k, v)
-    db.session.flush()
-    timeline(case, "condition_changed", f"Condition changed: {values['type'].replace('_', ' ')}", by=by,
-             detail={"type": values["type"]})
-    audit.record("condition.update", actor=by, obj=condition, detail={"case": str(case.public_id)})
-    refresh_status(case, by=by)
-    return condition
+    return _condition_saved(case, condition, kind="condition_changed", words="Condition changed",
+                            action="condition.update", by=by)
 
 
 def remove_condition(case: Case, condition: Condition, *, by) -> None:

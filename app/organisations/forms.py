@@ -32,8 +32,8 @@ class ServiceForm(Form):
     category = RadioField("Category", [InputRequired("Choose the category")], widget=GovRadioInput(), choices={})
     description = area_field("What the service offers", Optional(), max_length=2000)
     areas = area_field("Areas served", Optional(), _areas, max_length=2000,
-                  hint="Postcode districts (NT1) or areas (NT), or local authority names, separated by commas. "
-                       "Leave blank if it serves the whole force area.")
+                       hint="Postcode districts (NT1) or areas (NT), or local authority names, separated by commas. "
+                            "Leave blank if it serves the whole force area.")
     sex = RadioField("Who it is for", [InputRequired("Say who the service is for")], widget=GovRadioInput(),
                      choices=SEXES_SERVED, default="any")
     min_age = IntegerField("Youngest age", [Optional()], widget=GovTextInput())
@@ -47,7 +47,7 @@ class ServiceForm(Form):
         widget=GovTextInput(), description="0 pauses new referrals")
     contact_name = text_field("Contact name", Optional(), max_length=200)
     contact_email = text_field("Contact email", Optional(), Email("Enter an email address in the correct format, like "
-                                                             "name@example.com"), max_length=320)
+                                                                  "name@example.com"), max_length=320)
     contact_phone = text_field("Contact phone", Optional(), max_length=32)
     submit = SubmitField("Save service")
 

@@ -80,9 +80,9 @@ class ReferralForm(Form):
                            widget=GovRadioInput(), choices={})
     service = RadioField("Service", [InputRequired("Choose a service")], widget=GovRadioInput(), choices={})
     risks = area_field("Risks the provider should know about", Optional(), max_length=2000,
-                  hint="For example, risk to staff or lone working. Do not include the victim's details.")
+                       hint="For example, risk to staff or lone working. Do not include the victim's details.")
     safeguarding = area_field("Other safeguarding constraints", Optional(), max_length=2000,
-                         hint="No-contact and exclusion conditions are included for you, without names.")
+                              hint="No-contact and exclusion conditions are included for you, without names.")
     submit = SubmitField("Send referral")
 
     def set_choices(self, conditions, rows) -> None:
@@ -110,7 +110,7 @@ class DecideForm(Form):
     caseworker = SelectField("Caseworker", [required_if("decision", ("accept",), "Choose a caseworker")],
                              widget=GovSelect(), choices={})
     reason = area_field("Why you are declining", required_if("decision", ("decline",), "Say why you are declining"),
-                   max_length=2000, hint="The officer sees this, so they can refer the person elsewhere.")
+                        max_length=2000, hint="The officer sees this, so they can refer the person elsewhere.")
     submit = SubmitField("Save decision")
 
 
@@ -130,7 +130,7 @@ class RescheduleForm(Form, _When):
     requested_by = RadioField("Who asked for the change?", [InputRequired("Say who asked for the change")],
                               widget=GovRadioInput(), choices=PARTIES)
     reason = area_field("Reason", InputRequired("Say why the appointment is moving"),
-                   not_blank("Say why the appointment is moving"), max_length=2000)
+                        not_blank("Say why the appointment is moving"), max_length=2000)
     version = version_field()
     submit = SubmitField("Move appointment")
 
@@ -139,7 +139,7 @@ class CancelForm(Form):
     party = RadioField("Who cancelled?", [InputRequired("Say who cancelled the appointment")],
                        widget=GovRadioInput(), choices=PARTIES)
     reason = area_field("Reason", InputRequired("Say why the appointment was cancelled"),
-                   not_blank("Say why the appointment was cancelled"), max_length=2000)
+                        not_blank("Say why the appointment was cancelled"), max_length=2000)
     version = version_field()
     submit = SubmitField("Cancel appointment")
 
@@ -160,7 +160,7 @@ class AttendanceForm(Form):
     outcome = SelectField("Attendance", [InputRequired("Choose an attendance outcome")], widget=GovSelect(),
                           choices={}, validate_choice=False)
     note = text_field("Note", _note_check("outcome"), max_length=2000,
-                 hint="Needed for late and did not attend; for an excused absence, the evidence seen")
+                      hint="Needed for late and did not attend; for an excused absence, the evidence seen")
     version = version_field()
     submit = SubmitField("Save")
 
@@ -210,8 +210,8 @@ def group_attendance_form(appointments):
 
 class GroupSessionForm(Form, _When):
     title = text_field("Title", InputRequired("Enter the session's title"), not_blank("Enter the session's title"),
-                  max_length=200,
-                  hint="For example, Alcohol awareness workshop, part 1")
+                       max_length=200,
+                       hint="For example, Alcohol awareness workshop, part 1")
     on = GovDate("Date", [not_past("The date must be today or later")], required="Enter the date")
     at = _time_field()
     minutes = _minutes()
@@ -224,8 +224,8 @@ class GroupSessionForm(Form, _When):
 
 class NoteForm(Form):
     text = area_field("Progress note", InputRequired("Write the progress note"), not_blank("Write the progress note"),
-                 max_length=4000,
-                 hint="Attendance and engagement for the police. Do not record what was said in sessions.")
+                      max_length=4000,
+                      hint="Attendance and engagement for the police. Do not record what was said in sessions.")
     submit = SubmitField("Add note")
 
 
@@ -233,9 +233,9 @@ class EndForm(Form):
     outcome = RadioField("How did the service end?", [InputRequired("Choose how the service ended")],
                          widget=GovRadioInput(), choices=END_OUTCOMES)
     reason = area_field("Why it ended early", required_if("outcome", ("ended_early",), "Say why the service ended "
-                                                                                  "early"), max_length=2000)
+                                                                                       "early"), max_length=2000)
     summary = area_field("Summary of engagement", InputRequired("Write a summary of the person's engagement"),
-                    not_blank("Write a summary of the person's engagement"),
-                    max_length=4000, hint="Attendance and progress only. Whether the condition was breached is "
-                                          "for the police to decide.")
+                         not_blank("Write a summary of the person's engagement"),
+                         max_length=4000, hint="Attendance and progress only. Whether the condition was breached is "
+                                               "for the police to decide.")
     submit = SubmitField("Send end-of-service report")
