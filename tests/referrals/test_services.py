@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.audit.models import AuditEvent
@@ -299,28 +297,27 @@ def test_a_stale_version_is_a_conflict(world):
 
 
 def test_two_sessions_writing_the_same_appointment(app, world):
-    """Two concurrent writers, each in its own database session: the second to commit gets StaleDataError (the
-    version column in the UPDATE's WHERE), never a silent overwrite."""
+    """Two concurrent writers, each in its own request (its own database session), both holding the same version:
+    the one that writes second gets a Conflict from the version column in the UPDATE's WHERE, never a silent
+    overwrite (no version is passed, so only the database's check can catch it)."""
     referral = _accepted(world)
-    cw = world.users["freshstart-caseworker"]
-    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
-                                  by=cw)
+    theirs = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person",
+                                       place="", by=world.users["freshstart-caseworker"])
     db.session.commit()
-    key = a.id
-    first, second = Session(db.engine), Session(db.engine)
-    try:
-        mine, theirs = first.get(Appointment, key), second.get(Appointment, key)
-        assert mine.version == theirs.version
-        mine.outcome, mine.outcome_note = "attended", None
-        first.commit()
-        theirs.outcome, theirs.outcome_note = "did_not_attend", "No show"
-        with pytest.raises(StaleDataError):
-            second.commit()
-        second.rollback()
-        assert second.get(Appointment, key).outcome == "attended"
-    finally:
-        first.close()
-        second.close()
+    seen = theirs.version  # loaded now, as the slower writer's page was
+    manager = world.users["freshstart-manager"]
+    db.session.refresh(manager)  # the slower request's user, loaded as every request loads it
+    with app.app_context():  # another request, with its own session, writes first
+        mine = db.session.get(Appointment, theirs.id)
+        assert mine is not theirs and mine.version == seen
+        services.record_attendance(mine, code="attended", note=None, version=None,
+                                   by=factories.user("freshstart-caseworker"))
+        db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        services.record_attendance(theirs, code="did_not_attend", note="No show", version=None, by=manager)
+    assert caught.value.current is theirs
+    db.session.rollback()
+    assert theirs.outcome == "attended" and theirs.version > seen
 
 
 # --- group sessions -------------------------------------------------------------------------------------------
