@@ -17,7 +17,8 @@ from app.auth.models import User
 from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
-from app.organisations.models import Service, Team
+from app.organisations import services as directory
+from app.organisations.models import Organisation, Service, Team
 from app.referrals import services as referrals
 from app.referrals.models import Appointment, Referral
 
@@ -25,6 +26,16 @@ NORTH = demo.NORTH
 REHABILITATIVE = {"type": "attendance", "purpose": "rehabilitative", "hours": 4,
                   "details": "Alcohol awareness course"}
 RESTRICTIVE = {"type": "restrictive", "subtype": "not_enter", "details": "Do not enter the Co-op"}
+VICTIM = {"given_name": "Val", "family_name": "Ng", "email": "val@example.org", "preferred_channel": "email"}
+# The fields of the coordinator's service form (what update_service is given on every save).
+SERVICE_FIELDS = ("name", "category", "delivery_modes", "weekly_capacity", *demo.SERVICE_DEFAULTS)
+
+
+def no_contact(victim: dict) -> dict:
+    """A restrictive condition naming the victim, as an officer writes it."""
+    name = victim["given_name"]
+    return {"type": "restrictive", "subtype": "no_contact",
+            "details": f"No contact with {name} {victim['family_name']} or {name}."}
 
 
 def user(key: str) -> User:
@@ -54,26 +65,27 @@ def draft(officer: User | None = None, *, given: str = "Sam", family: str = "Lee
 
 
 def with_details(case: Case, officer: User | None = None, *, born: date | None = None, code: str = "TH01",
-                 postcode: str = "NT1 1AA") -> Case:
+                 postcode: str = "NT1 1AA", special: dict | None = None) -> Case:
+    """The person's details and one offence. `special` is the special-category answers of the officer's form
+    (ethnicity_self_defined, ethnicity_officer_observed, sex), or None for none given."""
     officer = officer or user("officer-north")
     today = clock.today()
     cases.update_offender(case, {"date_of_birth": born or clock.years_before(today, 30),
-                                 "address": "1 High Street, Northtown", "postcode": postcode}, None, by=officer)
+                                 "address": "1 High Street, Northtown", "postcode": postcode}, special, by=officer)
     cases.add_offence(case, code=code, committed_on=today - timedelta(days=3), location="Co-op, High Street",
                       by=officer)
     return case
 
 
-def ready(officer: User | None = None, *, conditions=(REHABILITATIVE, RESTRICTIVE), victim: bool = True,
-          **draft_args) -> Case:
+def ready(officer: User | None = None, *, conditions=(REHABILITATIVE, RESTRICTIVE), victim: bool | dict = True,
+          special: dict | None = None, **draft_args) -> Case:
     """A case with everything in place for the caution: details, a victim and their views (or none), eligibility,
-    needs and the conditions given."""
+    needs and the conditions given. `victim` is True for VICTIM, False for none, or the victim's details."""
     officer = officer or user("officer-north")
-    case = with_details(draft(officer, **draft_args), officer)
+    case = with_details(draft(officer, **draft_args), officer, special=special)
     link = None
     if victim:
-        link = cases.add_new_victim(case, {"given_name": "Val", "family_name": "Ng", "email": "val@example.org",
-                                           "preferred_channel": "email"}, enhanced_rights=False,
+        link = cases.add_new_victim(case, VICTIM if victim is True else victim, enhanced_rights=False,
                                     updates_opted_in=True, update_channel="email", by=officer)
     else:
         cases.record_no_victims(case, by=officer)
@@ -123,3 +135,30 @@ def appointment(sent: Referral, starts_at: datetime, *, minutes: int = 60, by: s
 def at(days: int = 0, hour: int = 10, minute: int = 0) -> datetime:
     """A time (UK) `days` from today."""
     return datetime.combine(clock.today() + timedelta(days=days), time(hour, minute), tzinfo=clock.LONDON)
+
+
+# --- the directory, as the coordinator changes it ------------------------------------------------------------------
+
+
+def organisation(code: str) -> Organisation:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+def new_service(name: str, *, category: str = "debt", provider: str = "PWC", force: str = "NSP",
+                by: str = "coordinator", **values) -> Service:
+    """A service added to the force's directory by its coordinator, as the new-service form adds it."""
+    return directory.add_service(force=organisation(force), provider=organisation(provider), by=user(by),
+                                 values=demo.SERVICE_DEFAULTS | {"name": name, "category": category,
+                                                                 "delivery_modes": ["in_person"],
+                                                                 "weekly_capacity": 5} | values)
+
+
+def change_service(service: Service, *, by: str = "coordinator", **changes) -> Service:
+    """The coordinator's service form saved with these fields changed and every other as it was."""
+    values = {field: getattr(service, field) for field in SERVICE_FIELDS} | changes
+    return directory.update_service(service, provider=service.provider, values=values, by=user(by))
+
+
+def set_active(service: Service, active: bool, *, by: str = "coordinator") -> Service:
+    directory.set_active(service, active, by=user(by))
+    return service

@@ -140,9 +140,12 @@ def test_screenings_and_needs_assessments_are_kept_and_the_latest_is_current(off
     assert [s.eligible for s in case.screenings] == [True, False] and case.screening is not first
     assert case.status is CaseStatus.SCREENING  # judged on the latest: not eligible
     services.record_needs(case, dict.fromkeys(needs_config().domains, "high"), by=officer)
-    assert len(case.needs_assessments) == 2 and set(case.needs.levels.values()) == {"high"}
+    # The earlier assessment ("low" everywhere, from _ready) is kept; the latest is the one the case uses.
+    assert [set(a.levels.values()) for a in case.needs_assessments] == [{"low"}, {"high"}]
+    assert set(case.needs.levels.values()) == {"high"}
     db.session.expire_all()
     assert [s.eligible for s in case.screenings] == [True, False]  # in the database too
+    assert [set(a.levels.values()) for a in case.needs_assessments] == [{"low"}, {"high"}]
 
 
 def test_repeat_caution_waits_for_a_supervisor(officer, demo_data):

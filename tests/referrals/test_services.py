@@ -4,23 +4,25 @@ booking, the attendance rules of every configured code, optimistic locking, and 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.audit.models import AuditEvent
+from app.cases import catalogue
 from app.cases import queries as case_queries
-from app.cases.models import Case, CaseStatus, Condition
+from app.cases import services as cases
+from app.cases.models import Case, CaseStatus
 from app.errors import Conflict, InvalidTransition, RuleViolation
 from app.extensions import db
 from app.people.models import SpecialCategory
 from app.referrals import queries, services
-from app.referrals.models import Appointment, AppointmentChange, AppointmentStatus, ReferralStatus
+from app.referrals.models import Appointment, AppointmentChange, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import counting_codes, outcomes
 from app.timeline.models import TimelineEvent
+from tests import factories
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
@@ -76,13 +78,16 @@ def test_accept_needs_a_caseworker_of_that_provider(world):
 
 
 def test_only_an_issued_case_can_be_referred(world):
-    draft = db.session.scalar(select(Case).where(Case.status == CaseStatus.DRAFT))
-    condition = Condition(case_id=draft.id, type="attendance", details="Course", due_on=clock.today())
-    db.session.add(condition)
-    db.session.flush()
-    with pytest.raises(InvalidTransition, match="only an issued caution"):
-        services.send_referral(draft, condition, world.services["Drug awareness course"],
-                               by=world.users["officer-north"])
+    officer = world.users["officer-north"]
+    draft = factories.draft(officer, given="Dee")
+    cases.add_condition(draft, factories.REHABILITATIVE | {"due_on": clock.today() + timedelta(weeks=8)}, by=officer)
+    ready = factories.ready(officer, given="Rae")  # everything in place, only the caution not yet given
+    assert (draft.status, ready.status) == (CaseStatus.DRAFT, CaseStatus.READY)
+    for case in (draft, ready):
+        with pytest.raises(InvalidTransition, match=f"This case is {case.status.value}: only an issued caution"):
+            services.send_referral(case, case.conditions[0], world.services["Drug awareness course"], by=officer)
+    assert db.session.scalar(select(db.func.count()).select_from(Referral).where(
+        Referral.case_id.in_([draft.id, ready.id]))) == 0
 
 
 def test_no_second_open_referral_of_a_condition_to_one_service(world):
@@ -91,18 +96,19 @@ def test_no_second_open_referral_of_a_condition_to_one_service(world):
 
 
 def test_a_deactivated_service_takes_no_referrals(world):
-    service = world.services["Drug awareness course"]
-    service.active = False
+    service = factories.set_active(world.services["Drug awareness course"], False)
     with pytest.raises(RuleViolation, match="active service"):
         services.send_referral(world.case, world.case.conditions[1], service, by=world.users["officer-north"])
+    # Reactivated by the coordinator, it takes them again.
+    factories.set_active(service, True)
+    services.send_referral(world.case, world.case.conditions[1], service, by=world.users["officer-north"])
 
 
 # --- capacity -----------------------------------------------------------------------------------------------------
 
 
 def test_weekly_capacity_and_a_declined_referral_gives_its_place_back(world):
-    service = world.services["Drug awareness course"]
-    service.weekly_capacity = 1
+    service = factories.change_service(world.services["Drug awareness course"], weekly_capacity=1)
     first = services.send_referral(world.case, world.case.conditions[1], service, by=world.users["officer-north"])
     assert queries.places_left(service) == 0
     with pytest.raises(RuleViolation, match="no places left this week"):
@@ -127,25 +133,35 @@ def test_suggestions_follow_needs_area_and_who_the_service_is_for(world):
 # --- the referral dataset -----------------------------------------------------------------------------------------
 
 
+# The victim of the case below, named in a condition and in the risks: none of it may reach the provider.
+KIM = {"given_name": "Kim", "family_name": "Taylor", "address": "3 Station Road, Northtown", "postcode": "NT2 7CD",
+       "email": "kim.taylor@example.org", "preferred_channel": "email"}
+SPECIAL = {"ethnicity_self_defined": "white_british", "ethnicity_officer_observed": "IC1", "sex": "male"}
+# What a provider may know of the person (DOMAIN.md section 6): never ethnicity, sex or health.
+PERSON_FIELDS = {"name", "date_of_birth", "address", "postcode", "phone", "email", "preferred_channel", "language",
+                 "interpreter_needed", "accessibility_needs"}
+
+
 def test_the_dataset_carries_no_special_category_or_victim_data(world):
-    victim = world.case.victims[0].person
-    condition = world.case.conditions[1]
-    condition.subtype, condition.type = "no_contact", "restrictive"
-    condition.details = f"No contact with {victim.full_name} or {victim.given_name}."
-    special = db.session.get(SpecialCategory, world.case.offender_id)
-    special.health_notes = "Takes medication for epilepsy"
-    referral = services.send_referral(world.case, condition, world.services["Drug awareness course"],
-                                      risks=f"Argued with {victim.family_name} before", by=world.users["officer-north"])
+    officer = world.users["officer-north"]
+    case = factories.issued(officer, victim=KIM, special=SPECIAL,
+                            conditions=(factories.REHABILITATIVE, factories.no_contact(KIM)))
+    condition = case.conditions[1]
+    assert db.session.get(SpecialCategory, case.offender_id).sex == "male"  # recorded, for the police only
+    referral = services.send_referral(case, condition, world.services["Drug awareness course"],
+                                      risks=f"Argued with {KIM['family_name']} before", by=officer)
     text = json.dumps(referral.dataset)
-    for secret in (victim.given_name, victim.family_name, victim.address, victim.email, "white_british", "male",
-                   "epilepsy", "ethnicity"):
+    for secret in (KIM["given_name"], KIM["family_name"], KIM["address"], KIM["email"], "white_british", "IC1",
+                   "male", "ethnicity"):
         assert secret.lower() not in text.lower(), secret
     d = referral.dataset
-    assert d["person"]["name"] == "Jordan Smith" and d["person"]["postcode"] == "NT1 4AB"
-    assert len(d["offences"]) == 1 and d["case_reference"] == world.case.reference
+    assert set(d["person"]) == PERSON_FIELDS
+    assert d["person"]["name"] == case.offender.full_name and d["person"]["postcode"] == case.offender.postcode
+    assert d["offences"] == [catalogue.find("TH01").title] and d["case_reference"] == case.reference
     assert any("No contact with the victim" in s for s in d["safeguarding"])
-    assert d["officer"]["name"] == "PC Amy Clarke" and d["deadline"]
-    assert "the victim" in d["condition"]["details"] and "the victim" in d["risks"]
+    assert d["officer"]["name"] == officer.display_name and d["deadline"] == case.deadline.isoformat()
+    assert d["condition"]["details"] == "No contact with the victim or the victim."
+    assert d["risks"] == "Argued with the victim before"
 
 
 def test_relevant_needs_only(world):
@@ -281,28 +297,27 @@ def test_a_stale_version_is_a_conflict(world):
 
 
 def test_two_sessions_writing_the_same_appointment(app, world):
-    """Two concurrent writers, each in its own database session: the second to commit gets StaleDataError (the
-    version column in the UPDATE's WHERE), never a silent overwrite."""
+    """Two concurrent writers, each in its own request (its own database session), both holding the same version:
+    the one that writes second gets a Conflict from the version column in the UPDATE's WHERE, never a silent
+    overwrite (no version is passed, so only the database's check can catch it)."""
     referral = _accepted(world)
-    cw = world.users["freshstart-caseworker"]
-    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
-                                  by=cw)
+    theirs = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person",
+                                       place="", by=world.users["freshstart-caseworker"])
     db.session.commit()
-    key = a.id
-    first, second = Session(db.engine), Session(db.engine)
-    try:
-        mine, theirs = first.get(Appointment, key), second.get(Appointment, key)
-        assert mine.version == theirs.version
-        mine.outcome, mine.outcome_note = "attended", None
-        first.commit()
-        theirs.outcome, theirs.outcome_note = "did_not_attend", "No show"
-        with pytest.raises(StaleDataError):
-            second.commit()
-        second.rollback()
-        assert second.get(Appointment, key).outcome == "attended"
-    finally:
-        first.close()
-        second.close()
+    seen = theirs.version  # loaded now, as the slower writer's page was
+    manager = world.users["freshstart-manager"]
+    db.session.refresh(manager)  # the slower request's user, loaded as every request loads it
+    with app.app_context():  # another request, with its own session, writes first
+        mine = db.session.get(Appointment, theirs.id)
+        assert mine is not theirs and mine.version == seen
+        services.record_attendance(mine, code="attended", note=None, version=None,
+                                   by=factories.user("freshstart-caseworker"))
+        db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        services.record_attendance(theirs, code="did_not_attend", note="No show", version=None, by=manager)
+    assert caught.value.current is theirs
+    db.session.rollback()
+    assert theirs.outcome == "attended" and theirs.version > seen
 
 
 # --- group sessions -------------------------------------------------------------------------------------------
@@ -354,10 +369,17 @@ def test_end_of_service_updates_the_condition_and_tells_the_officer(world):
 
 def test_demo_seed_is_idempotent(app, world):
     from app import demo
-    from app.organisations.models import Service
-    from app.referrals.models import Referral
+    from app.auth.models import User
+    from app.cases.models import Condition
+    from app.organisations.models import Membership, Organisation, Service, Team
+    from app.people.models import Person
 
+    def counts():
+        return {model.__name__: db.session.scalar(select(db.func.count()).select_from(model))
+                for model in (Organisation, Team, User, Membership, Service, Person, Case, Condition, Referral)}
+
+    before = counts()
     demo.seed()
     demo.seed()
-    assert db.session.scalar(select(db.func.count(Referral.id))) == 1
-    assert db.session.scalar(select(db.func.count(Service.id))) == len(demo.DEMO_SERVICES)
+    assert counts() == before
+    assert {s.name for s in db.session.scalars(select(Service))} == {row[3] for row in demo.DEMO_SERVICES}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.extensions import db
+from app.people.models import Person
 from tests.conftest import csrf_from
 
 NONCE = re.compile(r"script-src [^;]*'nonce-([A-Za-z0-9_-]+)'")
@@ -57,12 +58,15 @@ def test_every_anonymous_response_has_the_security_headers(client, method, path)
 def test_every_signed_in_response_has_the_security_headers_and_no_store(app, login_as):
     client = login_as("officer-north")
     with app.app_context():
-        case_id = db.session.scalar(select(Case.public_id).limit(1))
+        case_id = db.session.scalar(select(Case.public_id).join(Person, Case.offender_id == Person.id)
+                                    .where(Person.given_name == "Jordan"))  # the officer's own issued case
         db.session.remove()
     token = csrf_from(client.get("/").get_data(as_text=True))
+    case_page = client.get(f"/cases/{case_id}")
+    assert case_page.status_code == 200  # the case page itself, not a not-found page
     checks = [
         client.get("/"),
-        client.get(f"/cases/{case_id}"),
+        case_page,
         client.get("/", headers={"HX-Request": "true", "HX-Request-Type": "partial"}),
         client.get("/accessibility"),
         client.get("/privacy"),
