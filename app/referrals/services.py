@@ -275,9 +275,9 @@ def record_attendance(appointment: Appointment, *, code: str, note: str | None, 
     if problems := attendance_problems(appointment, code, note):
         raise RuleViolation(problems)
     outcome = outcomes()[code]
-    previous = appointment.outcome
+    previous, writer = appointment.outcome, by.id  # read first: loading `by` must not flush the change early
     appointment.outcome, appointment.outcome_note = code, (note or "").strip() or None
-    appointment.outcome_by_id, appointment.outcome_at = by.id, clock.now()
+    appointment.outcome_by_id, appointment.outcome_at = writer, clock.now()
     _start_work(referral)
     try:
         db.session.flush()  # the version check in the UPDATE: a concurrent writer's change fails it
