@@ -1,0 +1,110 @@
+"""The migrated schema is the schema the models describe, on SQLite and on PostgreSQL.
+
+`flask db check` compares tables, columns, types and indexes, but not the values a CHECK constraint allows: adding
+a value to an enum passes it while the database still refuses that value. These tests read the constraints from
+the database as Alembic left it and compare them with the enums.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy import text
+
+from app.db import NAMING
+from app.extensions import db
+
+CONSTRAINT_START = re.compile(r'CONSTRAINT\s+"?(\w+)"?\s+CHECK\s*\(', re.IGNORECASE)
+LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _balanced(sql: str, start: int) -> str:
+    """The text inside the parenthesis that opens just before `start`, skipping quoted strings."""
+    depth, i, quote = 1, start, None
+    while depth:
+        ch = sql[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        i += 1
+    return sql[start:i - 1]
+
+
+def check_constraints(conn) -> dict[tuple[str, str], str]:
+    """(table, constraint name) -> the CHECK expression, as the database itself holds it."""
+    found = {}
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text(
+            "SELECT rel.relname, con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con"
+            " JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace ns ON ns.oid = rel.relnamespace"
+            " WHERE con.contype = 'c' AND ns.nspname = current_schema()"))
+        for table, name, definition in rows:
+            found[table, name] = definition
+    else:
+        rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL"))
+        for table, sql in rows:
+            for match in CONSTRAINT_START.finditer(sql):
+                found[table, match.group(1)] = _balanced(sql, match.end())
+    return found
+
+
+def allowed_values(expression: str) -> set[str]:
+    """The string literals of a CHECK expression: `kind IN ('a', 'b')` on SQLite,
+    `((kind)::text = ANY ((ARRAY['a'::character varying, ...])::text[]))` on PostgreSQL."""
+    return {value.replace("''", "'") for value in LITERAL.findall(expression)}
+
+
+def enum_columns(metadata) -> list[tuple[sa.Table, sa.Column]]:
+    return [(table, column) for table in metadata.sorted_tables for column in table.columns
+            if isinstance(column.type, sa.Enum)]
+
+
+def expected_constraint(table: sa.Table, column: sa.Column) -> str:
+    return NAMING["ck"] % {"table_name": table.name, "constraint_name": column.type.name}
+
+
+def enum_drift(conn, metadata) -> list[str]:
+    """Every way the database's CHECK constraints differ from the models' enums, in words."""
+    in_db = check_constraints(conn)
+    problems = []
+    for table, column in enum_columns(metadata):
+        where = f"{table.name}.{column.name} ({column.type.enum_class.__name__})"
+        if column.type.native_enum or not column.type.create_constraint:
+            problems.append(f"{where}: not a str_enum (VARCHAR + CHECK constraint); use app.db.str_enum")
+            continue
+        name = expected_constraint(table, column)
+        if (table.name, name) not in in_db:
+            problems.append(f"{where}: the database has no CHECK constraint {name}")
+            continue
+        expression = in_db[table.name, name]
+        if not re.search(rf"\b{re.escape(column.name)}\b", expression):
+            problems.append(f"{where}: {name} does not check this column: {expression}")
+        values = {member.value for member in column.type.enum_class}
+        allowed = allowed_values(expression)
+        if values != allowed:
+            differences = [f"the database refuses {sorted(values - allowed)}"] if values - allowed else []
+            differences += [f"the database allows {sorted(allowed - values)}"] if allowed - values else []
+            problems.append(f"{where}: {name}: {' and '.join(differences)}, unlike the enum;"
+                            " write a migration that recreates the constraint")
+    declared = {(table.name, str(c.name)) for table in metadata.sorted_tables for c in table.constraints
+                if isinstance(c, sa.CheckConstraint)}
+    for table, name in sorted(set(in_db) - declared):
+        problems.append(f"{table}: CHECK constraint {name} is in the database but not in the models")
+    return problems
+
+
+def test_enum_columns_are_found(app):
+    names = {f"{table.name}.{column.name}" for table, column in enum_columns(db.metadata)}
+    assert {"cases.status", "memberships.role", "appointments.status"} <= names
+
+
+def test_every_enum_allows_exactly_the_values_its_check_constraint_allows(app):
+    with app.app_context(), db.engine.connect() as conn:
+        problems = enum_drift(conn, db.metadata)
+    assert not problems, "\n".join(problems)
