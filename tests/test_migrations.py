@@ -2,18 +2,28 @@
 
 `flask db check` compares tables, columns, types and indexes, but not the values a CHECK constraint allows: adding
 a value to an enum passes it while the database still refuses that value. These tests read the constraints from
-the database as Alembic left it and compare them with the enums.
+the database as Alembic left it and compare them with the enums. The migrations also go down to base and up again
+on a scratch database, and must end where the models are.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.script import ScriptDirectory
+from flask import current_app
 from sqlalchemy import text
 
+from app import create_app, demo
+from app.audit import services as audit
 from app.db import NAMING
 from app.extensions import db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 CONSTRAINT_START = re.compile(r'CONSTRAINT\s+"?(\w+)"?\s+CHECK\s*\(', re.IGNORECASE)
 LITERAL = re.compile(r"'((?:[^']|'')*)'")
@@ -107,4 +117,71 @@ def test_enum_columns_are_found(app):
 def test_every_enum_allows_exactly_the_values_its_check_constraint_allows(app):
     with app.app_context(), db.engine.connect() as conn:
         problems = enum_drift(conn, db.metadata)
+    assert not problems, "\n".join(problems)
+
+
+# --- upgrade, downgrade to base, upgrade again -------------------------------------------------------------------
+
+
+@pytest.fixture
+def scratch_app(app, tmp_path):
+    """An app on an empty database of its own, never the suite's: a file on SQLite; on PostgreSQL the suite's
+    database name plus `_roundtrip` on the same server, created here and dropped afterwards."""
+    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    admin = None
+    if url.get_backend_name() == "postgresql":
+        url = url.set(database=f"{url.database}_roundtrip")
+        admin = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    else:
+        url = url.set(database=str(tmp_path / "roundtrip.db"))
+    scratch = create_app("test", {"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+                                  "INSTANCE_PATH": str(tmp_path), "DEV_IDP_ENABLED": False})
+    yield scratch
+    with scratch.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def leftovers(conn) -> list[str]:
+    """What a downgrade to base left behind, besides Alembic's own version table."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.scalars(text(
+            "SELECT 'relation ' || relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+            "   AND relname NOT IN ('alembic_version', 'alembic_version_pkc')"
+            " UNION ALL SELECT 'function ' || proname FROM pg_proc"
+            "   WHERE pronamespace = current_schema()::regnamespace"
+            " UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typnamespace = current_schema()::regnamespace"
+            "   AND typtype IN ('e', 'd', 'r', 'm')")))
+    return list(conn.scalars(text(
+        "SELECT type || ' ' || name FROM sqlite_master WHERE name <> 'alembic_version' AND name NOT LIKE 'sqlite_%'")))
+
+
+def test_migrations_upgrade_downgrade_to_base_and_upgrade_again_to_the_models_schema(scratch_app):
+    with scratch_app.app_context():
+        config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+        # Up one revision at a time, each undone and redone at once: a downgrade that leaves something behind (or
+        # removes too much) makes the next upgrade fail here, naming the revision.
+        for revision in reversed(list(ScriptDirectory.from_config(config).walk_revisions())):
+            command.upgrade(config, revision.revision)
+            command.downgrade(config, "-1")
+            command.upgrade(config, revision.revision)
+        demo.seed()  # the way down to base again, with rows in the tables this time
+        db.session.commit()
+        chain = audit.verify()
+        assert chain.ok and chain.checked, chain
+        db.session.remove()
+        command.downgrade(config, "base")
+        with db.engine.connect() as conn:
+            assert leftovers(conn) == []
+        command.upgrade(config, "head")
+        command.check(config)  # what `flask db check` runs: raises, listing them, if the schema differs
+        with db.engine.connect() as conn:
+            problems = enum_drift(conn, db.metadata)
     assert not problems, "\n".join(problems)
