@@ -8,6 +8,7 @@ on a scratch database, and must end where the models are.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
 from app import create_app, demo
 from app.audit import services as audit
@@ -149,6 +151,32 @@ def scratch_app(app, tmp_path):
         admin.dispose()
 
 
+def json_columns(metadata) -> list[tuple[sa.Table, sa.Column]]:
+    return [(table, column) for table in metadata.sorted_tables for column in table.columns
+            if isinstance(column.type, sa.JSON)]
+
+
+def json_documents() -> dict:
+    """(table, primary key, column) -> the value, for every structured column of every row."""
+    found = {}
+    with db.engine.connect() as conn:
+        for table, columns in itertools.groupby(json_columns(db.metadata), key=lambda pair: pair[0]):
+            names = [column.name for _, column in columns]
+            for row in conn.execute(sa.select(*table.primary_key.columns, *(table.c[n] for n in names))):
+                key = tuple(row[:len(table.primary_key.columns)])
+                found |= {(table.name, key, name): value for name, value in zip(names, row[len(key):], strict=True)}
+    return found
+
+
+def test_every_structured_column_is_jsonb_on_postgresql(app):
+    columns = json_columns(db.metadata)
+    assert {"audit_events.detail", "screenings.answers", "user_sessions.data"} <= {
+        f"{table.name}.{column.name}" for table, column in columns}
+    plain = [f"{table.name}.{column.name}" for table, column in columns
+             if not isinstance(column.type.dialect_impl(postgresql.dialect()), postgresql.JSONB)]
+    assert plain == [], "use app.db.JSONDocument for structured columns"
+
+
 def leftovers(conn) -> list[str]:
     """What a downgrade to base left behind, besides Alembic's own version table."""
     if conn.dialect.name == "postgresql":
@@ -174,8 +202,15 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again_to_the_models_sc
             command.upgrade(config, revision.revision)
         demo.seed()  # the way down to base again, with rows in the tables this time
         db.session.commit()
-        chain = audit.verify()
+        chain, documents = audit.verify(), json_documents()
         assert chain.ok and chain.checked, chain
+        db.session.remove()
+        # JSONB back to JSON and to JSONB again on PostgreSQL: every document, and so the audit chain, survives.
+        command.downgrade(config, "0006")
+        assert json_documents() == documents
+        command.upgrade(config, "head")
+        assert json_documents() == documents
+        assert audit.verify() == chain
         db.session.remove()
         command.downgrade(config, "base")
         with db.engine.connect() as conn:
