@@ -26,6 +26,7 @@ from app.db import NAMING
 from app.extensions import db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+JSONB_REVISION = "0007"  # the migration that turns structured columns into JSONB on PostgreSQL
 
 CONSTRAINT_START = re.compile(r'CONSTRAINT\s+"?(\w+)"?\s+CHECK\s*\(', re.IGNORECASE)
 LITERAL = re.compile(r"'((?:[^']|'')*)'")
@@ -168,6 +169,16 @@ def json_documents() -> dict:
     return found
 
 
+def structured_types() -> set[str]:
+    """The PostgreSQL types of the structured columns (nothing on SQLite, which has one JSON type)."""
+    if db.engine.dialect.name != "postgresql":
+        return set()
+    with db.engine.connect() as conn:
+        return {conn.scalar(text("SELECT data_type FROM information_schema.columns WHERE table_schema ="
+                                 " current_schema() AND table_name = :t AND column_name = :c"),
+                            {"t": table.name, "c": column.name}) for table, column in json_columns(db.metadata)}
+
+
 def test_every_structured_column_is_jsonb_on_postgresql(app):
     columns = json_columns(db.metadata)
     assert {"audit_events.detail", "screenings.answers", "user_sessions.data"} <= {
@@ -196,7 +207,8 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again_to_the_models_sc
         config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
         # Up one revision at a time, each undone and redone at once: a downgrade that leaves something behind (or
         # removes too much) makes the next upgrade fail here, naming the revision.
-        for revision in reversed(list(ScriptDirectory.from_config(config).walk_revisions())):
+        scripts = ScriptDirectory.from_config(config)
+        for revision in reversed(list(scripts.walk_revisions())):
             command.upgrade(config, revision.revision)
             command.downgrade(config, "-1")
             command.upgrade(config, revision.revision)
@@ -206,10 +218,12 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again_to_the_models_sc
         assert chain.ok and chain.checked, chain
         db.session.remove()
         # JSONB back to JSON and to JSONB again on PostgreSQL: every document, and so the audit chain, survives.
-        command.downgrade(config, "0006")
+        command.downgrade(config, scripts.get_revision(JSONB_REVISION).down_revision)
         assert json_documents() == documents
+        assert structured_types() <= {"json"}
         command.upgrade(config, "head")
         assert json_documents() == documents
+        assert structured_types() <= {"jsonb"}
         assert audit.verify() == chain
         db.session.remove()
         command.downgrade(config, "base")
