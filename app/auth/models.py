@@ -6,10 +6,10 @@ from datetime import datetime
 from functools import cached_property
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.db import JSONDocument, PublicIdMixin, TimestampMixin, str_enum
 from app.extensions import db
 from app.organisations.models import Membership, Role
 
@@ -67,7 +67,7 @@ class UserSession(db.Model):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, false
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.db import JSONDocument, PublicIdMixin, TimestampMixin, str_enum
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import Organisation, Team
@@ -78,7 +78,7 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     # The officer recorded that the offence has no victims (so the victims task is done with none listed).
     no_victims: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The rest of the pre-issue checklist (admission, consent, explanation, warning), confirmed before signing.
-    pre_issue: Mapped[dict | None] = mapped_column(JSON)
+    pre_issue: Mapped[dict | None] = mapped_column(JSONDocument)
 
     def move_to(self, status: CaseStatus) -> None:
         """Change status along the state machine, or refuse with a message a person can act on."""
@@ -185,10 +185,10 @@ class Screening(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     eligible: Mapped[bool | None]
-    reasons: Mapped[list] = mapped_column(JSON, default=list)
-    needs_approval: Mapped[list] = mapped_column(JSON, default=list)  # approval kinds the pack requires
+    reasons: Mapped[list] = mapped_column(JSONDocument, default=list)
+    needs_approval: Mapped[list] = mapped_column(JSONDocument, default=list)  # approval kinds the pack requires
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pack_id: Mapped[str] = mapped_column(String(32))  # the rules it was judged under
     pack_version: Mapped[str] = mapped_column(String(16))
@@ -229,7 +229,7 @@ class NeedsAssessment(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    levels: Mapped[dict] = mapped_column(JSON, default=dict)  # domain -> none / low / medium / high
+    levels: Mapped[dict] = mapped_column(JSONDocument, default=dict)  # domain -> none / low / medium / high
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -240,7 +240,7 @@ class VictimView(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_victim_id: Mapped[int] = mapped_column(ForeignKey("case_victims.id"), unique=True)
-    attempts: Mapped[list] = mapped_column(JSON, default=list)  # [{"on": date, "method": ..., "outcome": ...}]
+    attempts: Mapped[list] = mapped_column(JSONDocument, default=list)  # [{"on": date, "method": ..., "outcome": ...}]
     could_not_contact: Mapped[bool] = mapped_column(default=False)
     views: Mapped[str | None] = mapped_column(String(4000))
     remedy_requested: Mapped[str | None] = mapped_column(String(500))

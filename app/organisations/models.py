@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.db import JSONDocument, PublicIdMixin, TimestampMixin, str_enum
 from app.extensions import db
 
 
@@ -99,11 +99,11 @@ class Service(PublicIdMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(48))  # a key of config/services.yaml categories
     description: Mapped[str | None] = mapped_column(String(2000))
-    areas: Mapped[list] = mapped_column(JSON, default=list)  # postcode districts or local authority names
+    areas: Mapped[list] = mapped_column(JSONDocument, default=list)  # postcode districts or local authority names
     sex: Mapped[str] = mapped_column(String(16), default="any")  # any, female, male
     min_age: Mapped[int | None]
     max_age: Mapped[int | None]
-    delivery_modes: Mapped[list] = mapped_column(JSON, default=list)
+    delivery_modes: Mapped[list] = mapped_column(JSONDocument, default=list)
     weekly_capacity: Mapped[int]  # new referrals a week
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(320))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.cases.models import Case, Condition
-from app.db import PublicIdMixin, TimestampMixin, str_enum
+from app.db import JSONDocument, PublicIdMixin, TimestampMixin, str_enum
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import Organisation, Service
@@ -61,7 +61,7 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[ReferralStatus] = mapped_column(str_enum(ReferralStatus, "referral_status"),
                                                    default=ReferralStatus.SENT)
-    dataset: Mapped[dict] = mapped_column(JSON, default=dict)
+    dataset: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     referred_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[datetime]
     caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.db import JSONDocument
 from app.extensions import db
 
 
@@ -23,7 +24,7 @@ class TimelineEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(48))
     summary: Mapped[str] = mapped_column(String(300))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     visible_police: Mapped[bool] = mapped_column(default=True)
     visible_provider: Mapped[bool] = mapped_column(default=False)
     visible_offender: Mapped[bool] = mapped_column(default=False)
