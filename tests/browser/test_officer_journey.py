@@ -33,11 +33,11 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 TASKS = "Prepare the caution"
 THEFT = "Theft from a shop (value £200 or less)"
 
-# Pinned: the officer's page submissions from "Create draft case" to "Record the signature" (the sign-in is not
-# counted). Eleven POSTs either way, as in tests/cases/test_workflow_routes.py; without JavaScript the officer also
-# submits the offence search's GET form once. A change here changes the number of steps an officer takes.
-EXPECTED = {"JavaScript on": {"submissions": 11, "posts": 11},
-            "JavaScript off": {"submissions": 12, "posts": 11}}
+# Pinned: the POSTs the browser sent from "Create draft case" to "Record the signature" (the sign-in is not
+# counted), as the browser reports them. Eleven either way, as in tests/cases/test_workflow_routes.py; a change here
+# changes the number of steps an officer takes. The form submissions (the POSTs and, without JavaScript, the
+# offence search's GET form) are printed in the summary, not pinned: the script itself makes them.
+EXPECTED_POSTS = {"JavaScript on": 11, "JavaScript off": 11}
 COUNTS: dict[str, dict[str, int]] = {}
 
 
@@ -383,7 +383,7 @@ def officer_journey(officer: Officer) -> None:
 def _check_counts(name: str, officer: Officer) -> None:
     COUNTS[name] = {"submissions": officer.submissions, "posts": len(officer.posts)}
     print(f"\n{name}: {officer.submissions} form submissions ({len(officer.posts)} POSTs): {officer.posts}")
-    assert COUNTS[name] == EXPECTED[name], (COUNTS[name], officer.posts)
+    assert len(officer.posts) == EXPECTED_POSTS[name], officer.posts
 
 
 def test_officer_takes_a_case_from_new_to_issued(page, console, demo_data):

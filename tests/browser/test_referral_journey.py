@@ -45,14 +45,12 @@ ATTENDED = ("9:30am", "9:30am", "Attended", "")
 LATE = ("2pm", "2:00pm", "Late, admitted", "Arrived 15 minutes late")  # the group session
 MISSED = ("11:00", "11:00am", "Did not attend", "No answer at the door or on the phone")
 
-# Pinned: each party's page submissions in the journey (the sign-in is not counted). The officer sends one referral
-# (and, without JavaScript, applies the caseload filter with its GET form); the manager saves one decision; the
-# caseworker books two 1:1 appointments and a group session and saves four outcomes (the first did-not-attend,
-# without its note, is refused with a 422).
-EXPECTED = {
-    "JavaScript on": {"officer": (1, 1), "manager": (1, 1), "caseworker": (7, 7)},
-    "JavaScript off": {"officer": (2, 1), "manager": (1, 1), "caseworker": (7, 7)},
-}
+# Pinned: each party's POSTs in the journey, as the browser reports them (the sign-in is not counted). The officer
+# sends one referral; the manager saves one decision; the caseworker books two 1:1 appointments and a group session
+# and saves four outcomes (the first did-not-attend, without its note, is refused with a 422). The form submissions
+# (the same, and without JavaScript the officer's caseload filter GET form) are printed, not pinned: the script
+# itself makes them.
+EXPECTED_POSTS = {"officer": 1, "manager": 1, "caseworker": 7}
 COUNTS: dict[str, dict[str, tuple[int, int]]] = {}
 
 
@@ -369,7 +367,8 @@ def journey(open_page, console, *, js: bool) -> None:
                     for party, p in (("officer", officer), ("manager", manager), ("caseworker", worker))}
     print(f"\n{name}: {COUNTS[name]}; POSTs: officer {officer.posts}, manager {manager.posts}, "
           f"caseworker {worker.posts}")
-    assert COUNTS[name] == EXPECTED[name], (COUNTS[name], officer.posts, manager.posts, worker.posts)
+    assert {party: posts for party, (_, posts) in COUNTS[name].items()} == EXPECTED_POSTS, (
+        officer.posts, manager.posts, worker.posts)
     # Chromium logs the 422 the caseworker was meant to get as a failed resource; nothing else may be logged.
     expect_only_failed_loads(console, (422, refused_url))
 
