@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
+from app.cases.queries import CASE_PAGE, CASE_REFER, CASE_WORK  # noqa: F401  (routes load with access.CASE_*)
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, OrgKind, Role, Service
@@ -84,16 +85,6 @@ def _in(scope: Scope | None, case: Case) -> bool:
 
 
 # --- cases --------------------------------------------------------------------------------------------------------
-
-# What a page loads with its case, so that it reads each part once, whatever the case holds.
-CASE_PAGE = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team),
-             selectinload(Case.documents), selectinload(Case.victims))
-CASE_WORK = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.force),
-             selectinload(Case.offences), selectinload(Case.victims).options(joinedload(CaseVictim.person),
-                                                                             joinedload(CaseVictim.view)),
-             selectinload(Case.conditions), selectinload(Case.screenings), selectinload(Case.needs_assessments),
-             selectinload(Case.approvals), selectinload(Case.documents))
-
 
 def visible_cases(user) -> Select:
     """Cases the user may see in the police view of a case (providers gain theirs with referrals)."""

@@ -143,7 +143,7 @@ def inbox(user) -> Inbox:
 
 
 def referrals_of_case(user, case) -> list[Referral]:
-    """A case's referrals the user may see, with their appointments and notes (police: all of them)."""
+    """A case's referrals the user may see, with their caseworkers and appointments (police: all of them)."""
     return list(db.session.scalars(access.visible_referrals(user).where(Referral.case_id == case.id)
-                                   .options(selectinload(Referral.appointments), selectinload(Referral.notes))
+                                   .options(joinedload(Referral.caseworker), selectinload(Referral.appointments))
                                    .order_by(Referral.sent_at)))

@@ -43,7 +43,8 @@ def vocabulary() -> dict:
 @bp.route("/new/<case_id>", methods=["GET", "POST"])
 @login_required
 def new(case_id: str):
-    case = access.case_or_404(case_id, need="work", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="work",
+                              load=access.CASE_WORK if request.method == "POST" else access.CASE_REFER)
     if not access.can_refer(current_user, case):
         raise InvalidTransition(f"This case is {case.status.label.lower()}: only an issued caution's conditions "
                                 "can be referred to a provider.")
