@@ -342,10 +342,10 @@ def can_change_appointment(user, appointment: Appointment) -> bool:
             and can_work_on_referral(user, appointment.referral))
 
 
-def referral_or_404(public_id, need: str = "view") -> Referral:
+def referral_or_404(public_id, need: str = "view", load=()) -> Referral:
     """need="view": any visible referral; "decide": a manager of its provider; "work": the assigned caseworker or
-    a manager, while it is open for work (a finished one is refused in words)."""
-    found = _one_or_404(visible_referrals(current_user), Referral.public_id, public_id)
+    a manager, while it is open for work (a finished one is refused in words). `load`: eager-load options."""
+    found = _one_or_404(visible_referrals(current_user).options(*load), Referral.public_id, public_id)
     if need == "decide":
         if not can_decide_referral(current_user, found):
             abort(404 if not is_provider(current_user) else 403)
@@ -386,5 +386,5 @@ def visible_group_sessions(user) -> Select:
     return select(GroupSession).where(false())
 
 
-def group_session_or_404(public_id) -> GroupSession:
-    return _one_or_404(visible_group_sessions(current_user), GroupSession.public_id, public_id)
+def group_session_or_404(public_id, load=()) -> GroupSession:
+    return _one_or_404(visible_group_sessions(current_user).options(*load), GroupSession.public_id, public_id)
