@@ -285,12 +285,12 @@ def provider_or_404(public_id) -> Organisation:
     return _one_or_404(visible_providers(current_user), Organisation.public_id, public_id)
 
 
-def provider_staff(user, provider: Organisation) -> Select:
-    """A provider's staff and their roles, for the coordinator (users with an active membership there)."""
+def provider_staff(user, providers: list[Organisation]) -> Select:
+    """Providers' staff and their roles, for the coordinator (users with an active membership there)."""
     if not can_manage_directory(user):
         return select(User, Membership).where(false())
     return (select(User, Membership).join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == provider.id, Membership.active, User.active)
+            .where(Membership.organisation_id.in_([p.id for p in providers]), Membership.active, User.active)
             .order_by(Membership.role, User.display_name))
 
 
