@@ -86,12 +86,15 @@ def _init_extensions(app: Flask) -> None:
 
         from flask import session
         from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
 
         try:
             key = uuid.UUID(public_id)
         except ValueError:
             return None
-        user = db.session.scalar(select(User).where(User.public_id == key, User.active))
+        # One statement: the user with their memberships (each with its organisation and team).
+        user = db.session.scalars(select(User).where(User.public_id == key, User.active)
+                                  .options(joinedload(User.memberships))).unique().one_or_none()
         # The session row must belong to this user: a session can never be re-pointed at someone else.
         if user is None or getattr(session, "user_pk", None) != user.id:
             return None

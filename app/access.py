@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
+from app.cases.queries import CASE_PAGE, CASE_REFER, CASE_WORK  # noqa: F401  (routes load with access.CASE_*)
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, OrgKind, Role, Service
@@ -84,16 +85,6 @@ def _in(scope: Scope | None, case: Case) -> bool:
 
 
 # --- cases --------------------------------------------------------------------------------------------------------
-
-# What a page loads with its case, so that it reads each part once, whatever the case holds.
-CASE_PAGE = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team),
-             selectinload(Case.documents), selectinload(Case.victims))
-CASE_WORK = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.force),
-             selectinload(Case.offences), selectinload(Case.victims).options(joinedload(CaseVictim.person),
-                                                                             joinedload(CaseVictim.view)),
-             selectinload(Case.conditions), selectinload(Case.screenings), selectinload(Case.needs_assessments),
-             selectinload(Case.approvals), selectinload(Case.documents))
-
 
 def visible_cases(user) -> Select:
     """Cases the user may see in the police view of a case (providers gain theirs with referrals)."""
@@ -264,6 +255,11 @@ def visible_timeline(user, case: Case) -> Select:
     return timeline.of_case(case.id, false())
 
 
+def visible_timelines(user, cases: list[Case]) -> Select:
+    """Several cases' timelines in one statement: of each case, the events `visible_timeline` gives this user."""
+    return timeline.of_cases([visible_timeline(user, case).whereclause for case in cases])
+
+
 # --- the provider directory -------------------------------------------------------------------------------------
 
 
@@ -294,12 +290,12 @@ def provider_or_404(public_id) -> Organisation:
     return _one_or_404(visible_providers(current_user), Organisation.public_id, public_id)
 
 
-def provider_staff(user, provider: Organisation) -> Select:
-    """A provider's staff and their roles, for the coordinator (users with an active membership there)."""
+def provider_staff(user, providers: list[Organisation]) -> Select:
+    """Providers' staff and their roles, for the coordinator (users with an active membership there)."""
     if not can_manage_directory(user):
         return select(User, Membership).where(false())
     return (select(User, Membership).join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == provider.id, Membership.active, User.active)
+            .where(Membership.organisation_id.in_([p.id for p in providers]), Membership.active, User.active)
             .order_by(Membership.role, User.display_name))
 
 
@@ -351,10 +347,10 @@ def can_change_appointment(user, appointment: Appointment) -> bool:
             and can_work_on_referral(user, appointment.referral))
 
 
-def referral_or_404(public_id, need: str = "view") -> Referral:
+def referral_or_404(public_id, need: str = "view", load=()) -> Referral:
     """need="view": any visible referral; "decide": a manager of its provider; "work": the assigned caseworker or
-    a manager, while it is open for work (a finished one is refused in words)."""
-    found = _one_or_404(visible_referrals(current_user), Referral.public_id, public_id)
+    a manager, while it is open for work (a finished one is refused in words). `load`: eager-load options."""
+    found = _one_or_404(visible_referrals(current_user).options(*load), Referral.public_id, public_id)
     if need == "decide":
         if not can_decide_referral(current_user, found):
             abort(404 if not is_provider(current_user) else 403)
@@ -395,5 +391,5 @@ def visible_group_sessions(user) -> Select:
     return select(GroupSession).where(false())
 
 
-def group_session_or_404(public_id) -> GroupSession:
-    return _one_or_404(visible_group_sessions(current_user), GroupSession.public_id, public_id)
+def group_session_or_404(public_id, load=()) -> GroupSession:
+    return _one_or_404(visible_group_sessions(current_user).options(*load), GroupSession.public_id, public_id)

@@ -77,7 +77,9 @@ PERSONAS = [
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
 
 
-def _get_or_add(model, lookup: dict, **values):
+def get_or_add(model, lookup: dict, **values):
+    """The row of `model` matching `lookup`, added with `values` if there is none: how the demo (and tests that
+    need more of the same) make organisations, teams, users and memberships, which no use case makes yet."""
     obj = db.session.scalar(select(model).filter_by(**lookup))
     if obj is None:
         obj = model(**lookup, **values)
@@ -92,16 +94,16 @@ def seed(identity: str = IDENTITY) -> dict[str, User]:
     catalogue.sync()
     orgs, teams = {}, {}
     for kind, code, name, team_names in ORGANISATIONS:
-        orgs[code] = _get_or_add(Organisation, {"code": code}, kind=kind, name=name)
+        orgs[code] = get_or_add(Organisation, {"code": code}, kind=kind, name=name)
         for team_name in team_names:
-            teams[(code, team_name)] = _get_or_add(Team, {"organisation_id": orgs[code].id, "name": team_name})
+            teams[(code, team_name)] = get_or_add(Team, {"organisation_id": orgs[code].id, "name": team_name})
     users = {}
     for p in PERSONAS:
-        user = _get_or_add(User, {"issuer": identity, "subject": p.key}, kind=p.kind, display_name=p.name,
-                           email=p.email)
+        user = get_or_add(User, {"issuer": identity, "subject": p.key}, kind=p.kind, display_name=p.name,
+                          email=p.email)
         if p.kind == "staff":
-            _get_or_add(Membership, {"user_id": user.id, "organisation_id": orgs[p.org].id, "role": p.role},
-                        team_id=teams[(p.org, p.team)].id if p.team else None)
+            get_or_add(Membership, {"user_id": user.id, "organisation_id": orgs[p.org].id, "role": p.role},
+                       team_id=teams[(p.org, p.team)].id if p.team else None)
         users[p.key] = user
     services = {name: _service(orgs[force], orgs[provider], name, category, values, users[by])
                 for force, by, provider, name, category, values in DEMO_SERVICES}

@@ -18,7 +18,7 @@ from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
 from app.organisations import services as directory
-from app.organisations.models import Organisation, Service, Team
+from app.organisations.models import Membership, Organisation, OrgKind, Role, Service, Team
 from app.referrals import services as referrals
 from app.referrals.models import Appointment, Referral
 
@@ -150,7 +150,7 @@ def new_service(name: str, *, category: str = "debt", provider: str = "PWC", for
     return directory.add_service(force=organisation(force), provider=organisation(provider), by=user(by),
                                  values=demo.SERVICE_DEFAULTS | {"name": name, "category": category,
                                                                  "delivery_modes": ["in_person"],
-                                                                 "weekly_capacity": 5} | values)
+                                                                 "weekly_capacity": 200} | values)
 
 
 def change_service(service: Service, *, by: str = "coordinator", **changes) -> Service:
@@ -162,3 +162,33 @@ def change_service(service: Service, *, by: str = "coordinator", **changes) -> S
 def set_active(service: Service, active: bool, *, by: str = "coordinator") -> Service:
     directory.set_active(service, active, by=user(by))
     return service
+
+
+# --- more of the same, for pages measured with large data -------------------------------------------------------
+
+
+def busy(case: Case, events: int, officer: User | None = None) -> Case:
+    """`events` more events on the timeline of a case still being prepared: the officer corrects the person's
+    phone number that many times (each correction is one event)."""
+    officer = officer or user("officer-north")
+    for i in range(events):
+        cases.update_offender(case, {"phone": f"07700 9{i:05d}"}, None, by=officer)
+    return case
+
+
+def appointments(sent: Referral, n: int, *, first: datetime, every: timedelta = timedelta(days=1),
+                 by: str = "freshstart-caseworker") -> list[Appointment]:
+    """`n` appointments for one referral, one every `every` from `first`."""
+    return [appointment(sent, first + i * every, by=by) for i in range(n)]
+
+
+def provider(code: str, name: str, *, staff: int = 3) -> Organisation:
+    """A provider organisation with a manager and `staff - 1` caseworkers, made as the demo makes its own (no use
+    case makes organisations or memberships yet)."""
+    org = demo.get_or_add(Organisation, {"code": code}, kind=OrgKind.PROVIDER, name=name)
+    for i in range(staff):
+        person = demo.get_or_add(User, {"issuer": demo.IDENTITY, "subject": f"{code.lower()}-{i}"}, kind="staff",
+                                 display_name=f"{name} worker {i}", email=f"{code.lower()}-{i}@example.org")
+        demo.get_or_add(Membership, {"user_id": person.id, "organisation_id": org.id,
+                                     "role": Role.PROVIDER_MANAGER if i == 0 else Role.CASEWORKER})
+    return org

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app import clock
 from app.audit.models import AuditEvent, AuditHead
@@ -36,25 +36,38 @@ def _digest(row: AuditEvent) -> str:
 
 
 def record(action: str, *, actor=None, obj=None, object_type: str | None = None, object_id: str | None = None,
-           purpose: str | None = None, detail: dict | None = None, recipients: list | None = None) -> AuditEvent:
+           purpose: str | None = None, detail: dict | None = None, recipients: list | None = None) -> None:
     """Append one audit row. `obj` is any model with a public_id; never put personal data in `detail`."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = str(obj.public_id)
-    seq, prev = db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    _append(actor, [{"action": action, "object_type": object_type, "object_id": object_id, "purpose": purpose,
+                     "detail": detail or {}, "recipients": recipients or []}])
+
+
+def record_many(action: str, objs: list, *, actor=None, purpose: str | None = None) -> None:
+    """Append one row per object for the same action (the cases a page shows), in the same three statements as
+    one row, however many there are."""
+    _append(actor, [{"action": action, "object_type": obj.__tablename__, "object_id": str(obj.public_id),
+                     "purpose": purpose, "detail": {}, "recipients": []} for obj in objs])
+
+
+def _append(actor, rows: list[dict]) -> None:
+    """Chain `rows` onto the log: move the head by their number, insert them in one statement, record the hash."""
+    if not rows:
+        return
+    last, prev = db.session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(rows))
         .returning(AuditHead.seq, AuditHead.last_hash)
     ).one()
-    row = AuditEvent(
-        seq=seq, occurred_at=clock.now(), actor_id=getattr(actor, "id", None), action=action,
-        object_type=object_type, object_id=object_id, purpose=purpose, detail=detail or {},
-        recipients=recipients or [], prev_hash=prev,
-    )
-    row.hash = _digest(row)
-    db.session.add(row)
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=row.hash))
+    at, chained = clock.now(), []
+    for seq, values in enumerate(rows, start=last - len(rows) + 1):
+        row = AuditEvent(seq=seq, occurred_at=at, actor_id=getattr(actor, "id", None), prev_hash=prev, **values)
+        row.hash = prev = _digest(row)
+        chained.append({c: getattr(row, c) for c in (*values, "seq", "occurred_at", "actor_id", "prev_hash", "hash")})
+    db.session.execute(insert(AuditEvent).execution_options(render_nulls=True), chained)  # one statement
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
     db.session.flush()
-    return row
 
 
 @dataclass

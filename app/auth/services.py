@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit import services as audit
@@ -17,7 +18,8 @@ class SignInRefused(Exception):
 def sign_in(provider, claims: dict) -> User:
     """Find or create the user for (issuer, subject) and check they may use the portal. Flushes; no commit."""
     issuer, subject = provider.identity_issuer, claims["sub"]  # claims["iss"] was checked against the provider
-    user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
+    user = db.session.scalars(select(User).where(User.issuer == issuer, User.subject == subject)
+                              .options(joinedload(User.memberships))).unique().one_or_none()
     if user is None:
         user = User(issuer=issuer, subject=subject, kind=provider.kind,
                     display_name=claims.get("name") or "Signed-in user", email=claims.get("email"))

@@ -61,9 +61,9 @@ class ServerSessionInterface(SessionInterface):
         now = clock.now()
         if row is None or row.expires_at <= now or now - row.last_seen_at > self._idle(app):
             return ServerSession()
-        data = dict(row.data or {})
+        session = ServerSession(dict(row.data or {}), token, row)  # read the row before the rollback expires it
         db.session.rollback()  # end the read transaction; the request starts clean
-        return ServerSession(data, token, row)
+        return session
 
     def save_session(self, app, session: ServerSession, response):
         name = app.config["SESSION_COOKIE_NAME"]

@@ -7,16 +7,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.cases import rules
-from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus
+from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
 from app.cases.packs import pack_of
 from app.extensions import db
 from app.people.models import Person
 from app.referrals.models import Appointment, Referral
 from app.referrals.outcomes import counting_codes
+
+# What a page loads with its case, so that it reads each part once, whatever the case holds. The case's statement
+# joins its parts of one row (a case has at most one signed document) and one collection, so its rows never
+# multiply; each other collection is one more statement. CASE_REFER: what the referral form reads (GET only).
+_PARTS = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.documents))
+CASE_PAGE = (*_PARTS, joinedload(Case.victims))
+CASE_WORK = (*_PARTS, joinedload(Case.force), joinedload(Case.offences),
+             selectinload(Case.victims).options(joinedload(CaseVictim.person), joinedload(CaseVictim.view)),
+             *(selectinload(c) for c in (Case.conditions, Case.screenings, Case.needs_assessments, Case.approvals)))
+CASE_REFER = (joinedload(Case.offender), joinedload(Case.conditions), selectinload(Case.needs_assessments))
 
 PAGE_SIZE = 25
 # Lists count at most this many matching cases ("more than 10,000"), so a force-wide list costs the same for the

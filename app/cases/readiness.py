@@ -29,14 +29,15 @@ DEADLINE_EXTENSION = "deadline_extension"
 # --- facts for the rules ----------------------------------------------------------------------------------------
 
 
-def screening_facts(case: Case, answers: dict, caution_date: date) -> rules.ScreeningFacts:
+def screening_facts(case: Case, answers: dict, caution_date: date, prior: int | None = None) -> rules.ScreeningFacts:
     offences = tuple(rules.OffenceFacts(co.offence.title, co.offence.mode_of_trial, co.offence.exclusion_group,
                                         co.committed_on) for co in case.offences)
     return rules.ScreeningFacts(
         date_of_birth=case.offender.date_of_birth, caution_date=caution_date, offences=offences,
         evidence_sufficient=answers.get("evidence_sufficient"), evidence_decided_by=answers.get("evidence_decided_by"),
         evidence_decision_maker=answers.get("evidence_decision_maker"), admits=answers.get("admits"),
-        consents=answers.get("consents"), prior_cautions=prior_cautions(case, caution_date),
+        consents=answers.get("consents"),
+        prior_cautions=prior_cautions(case, caution_date) if prior is None else prior,
         exceptional_rationale=answers.get("exceptional_rationale"),
         cps_consent_reference=answers.get("cps_consent_reference"))
 
@@ -80,12 +81,13 @@ def details_problems(case: Case) -> list[str]:
     return problems
 
 
-def screening_problems(case: Case) -> list[str]:
+def screening_problems(case: Case, prior: int | None = None) -> list[str]:
+    """`prior`: the earlier cautions on the planned caution date, when the caller has counted them already."""
     screening = case.screening
     if screening is None:
         return ["Screen eligibility."]
     # Screened again on the facts as they are now (offences or date of birth may have changed since).
-    facts = screening_facts(case, screening.answers, planned_caution_date(case))
+    facts = screening_facts(case, screening.answers, planned_caution_date(case), prior)
     result = rules.screen(pack_of(case), case.disposal_type, facts)
     if not result.eligible:
         return list(result.problems)

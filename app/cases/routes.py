@@ -205,11 +205,12 @@ def screening(case_id: str):
         return redirect_to(".screening", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "eligibility screening")
+    prior = prior_cautions(case, planned)
     return render("cases/screening.html", case=case, form=form, screening=existing,
                   details=readiness.details_problems(case), pack=pack_of(case), disposal=disposal_of(case),
                   approvals=case.latest_approvals(), labels=readiness.APPROVAL_LABELS,
-                  current=readiness.screening_problems(case) if existing else [],
-                  prior=prior_cautions(case, planned), status=form_status(form))
+                  current=readiness.screening_problems(case, prior) if existing else [], prior=prior,
+                  status=form_status(form))
 
 
 def _approvals_page(forms_by_id=None, failed=None, status=200):

@@ -92,8 +92,11 @@ def service_active(service_id: str):
 def providers():
     _coordinator()
     orgs = _providers()
-    staff = {org.id: db.session.execute(access.provider_staff(current_user, org)).all() for org in orgs}
-    counts = {org.id: db.session.scalar(select(db.func.count(Service.id)).where(
-        Service.provider_id == org.id, Service.force_id == current_user.organisation.id, Service.active))
-        for org in orgs}
+    staff: dict[int, list] = {org.id: [] for org in orgs}
+    for user, membership in db.session.execute(access.provider_staff(current_user, orgs)):
+        staff[membership.organisation_id].append((user, membership))
+    counts = dict.fromkeys(staff, 0) | dict(db.session.execute(
+        select(Service.provider_id, db.func.count(Service.id))
+        .where(Service.provider_id.in_(staff), Service.force_id == current_user.organisation.id, Service.active)
+        .group_by(Service.provider_id)).all())
     return render("organisations/providers.html", providers=orgs, staff=staff, counts=counts)

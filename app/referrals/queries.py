@@ -22,11 +22,20 @@ from app.referrals.models import (
     WORKING_STATUSES,
     Appointment,
     AppointmentStatus,
+    GroupSession,
+    ProgressNote,
     Referral,
     ReferralStatus,
 )
 
 LIST_LIMIT = 200
+# What the referral page and the group session page load with their object, so that each reads every part once
+# (the appointments with their changes, the notes with their authors, each participant's referral).
+REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker),
+                 selectinload(Referral.appointments).options(selectinload(Appointment.changes),
+                                                             joinedload(Appointment.group_session)),
+                 selectinload(Referral.notes).joinedload(ProgressNote.author))
+GROUP_PAGE = (selectinload(GroupSession.appointments).joinedload(Appointment.referral),)
 
 
 # --- the directory seen by an officer: suggestions and capacity ---------------------------------------------------
@@ -130,7 +139,7 @@ def inbox(user) -> Inbox:
     start, end = _day_bounds(clock.today())
     base = (select(Appointment).where(Appointment.referral_id.in_(ids),
                                       Appointment.status == AppointmentStatus.BOOKED)
-            .options(joinedload(Appointment.referral)))
+            .options(joinedload(Appointment.referral), joinedload(Appointment.group_session)))
     to_record = db.session.scalars(base.where(Appointment.outcome.is_(None), Appointment.starts_at < start)
                                    .order_by(Appointment.starts_at).limit(LIST_LIMIT)).unique().all()
     today = db.session.scalars(base.where(Appointment.starts_at >= start, Appointment.starts_at < end)
@@ -143,7 +152,7 @@ def inbox(user) -> Inbox:
 
 
 def referrals_of_case(user, case) -> list[Referral]:
-    """A case's referrals the user may see, with their appointments and notes (police: all of them)."""
+    """A case's referrals the user may see, with their caseworkers and appointments (police: all of them)."""
     return list(db.session.scalars(access.visible_referrals(user).where(Referral.case_id == case.id)
-                                   .options(selectinload(Referral.appointments), selectinload(Referral.notes))
+                                   .options(joinedload(Referral.caseworker), selectinload(Referral.appointments))
                                    .order_by(Referral.sent_at)))

@@ -43,7 +43,8 @@ def vocabulary() -> dict:
 @bp.route("/new/<case_id>", methods=["GET", "POST"])
 @login_required
 def new(case_id: str):
-    case = access.case_or_404(case_id, need="work", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="work",
+                              load=access.CASE_WORK if request.method == "POST" else access.CASE_REFER)
     if not access.can_refer(current_user, case):
         raise InvalidTransition(f"This case is {case.status.label.lower()}: only an issued caution's conditions "
                                 "can be referred to a provider.")
@@ -73,7 +74,7 @@ def new(case_id: str):
 @bp.get("/<referral_id>")
 @login_required
 def show(referral_id: str):
-    referral = access.referral_or_404(referral_id)
+    referral = access.referral_or_404(referral_id, load=queries.REFERRAL_PAGE)
     audit.record("referral.view", actor=current_user, obj=referral, purpose="referral")
     timeline = db.session.scalars(access.visible_timeline(current_user, referral.case)
                                   .where(TimelineEvent.referral_id == referral.id)).all()
@@ -229,7 +230,7 @@ def new_group():
 @bp.route("/groups/<session_id>", methods=["GET", "POST"])
 @login_required
 def group(session_id: str):
-    session = access.group_session_or_404(session_id)
+    session = access.group_session_or_404(session_id, load=queries.GROUP_PAGE)
     booked = [a for a in session.appointments if a.status is AppointmentStatus.BOOKED]
     form = forms.group_attendance_form(booked)()
     try:

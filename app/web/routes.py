@@ -6,10 +6,12 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from app import access, clock
 from app.audit import services as audit
 from app.cases import queries as case_queries
+from app.cases.models import Case
 from app.extensions import db
 from app.organisations.models import Role
 from app.referrals import queries as referral_queries
@@ -30,10 +32,10 @@ def home():
         return render("home/police.html", "results", cases=cases, total=total, filters=filters,
                       page_size=case_queries.PAGE_SIZE, queries=case_queries, today=clock.today())
     if role in (Role.OFFENDER, Role.VICTIM):
-        cases = db.session.scalars(access.own_cases(current_user)).all()
-        timelines = {c.id: db.session.scalars(access.visible_timeline(current_user, c)).all() for c in cases}
-        for case in cases:
-            audit.record("case.view", actor=current_user, obj=case, purpose=f"own record ({role.value})")
+        cases = db.session.scalars(access.own_cases(current_user).options(joinedload(Case.officer))).all()
+        events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []
+        timelines = {c.id: [e for e in events if e.case_id == c.id] for c in cases}
+        audit.record_many("case.view", cases, actor=current_user, purpose=f"own record ({role.value})")
         template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
         return render(template, cases=cases, timelines=timelines)
     if access.is_provider(current_user):

@@ -1,0 +1,168 @@
+"""The police pages of one case, and the supervisor's approvals: the same statements for a small case and for a
+large one (many offences, victims, conditions, decisions, referrals and appointments, and 200 timeline events)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock, demo
+from app.cases import services as cases
+from app.extensions import db
+from app.referrals import services as referrals
+from app.timeline.models import TimelineEvent
+from tests import factories
+from tests.statements.conftest import PARTIAL, assert_bounded, empty, form_token, measure, module_data
+
+RESTRICTIONS = [{"type": "restrictive", "subtype": subtype, "details": f"Restriction {i}"}
+                for i, subtype in enumerate(["no_contact", "not_enter", "activity", "conduct"] * 2)]
+LARGE_CONDITIONS = (factories.REHABILITATIVE, factories.RESTRICTIVE, *RESTRICTIONS,
+                    factories.REHABILITATIVE | {"details": "Victim awareness session", "hours": 2})
+MORE_OFFENCES = ("TH02", "TH03", "TH04", "TH05", "TH06", "TH07", "TH08", "TH09", "TH10")
+TIMELINE = 200  # events on the large cases
+
+
+def _events(case) -> int:
+    return db.session.scalar(select(func.count(TimelineEvent.id)).where(TimelineEvent.case_id == case.id))
+
+
+def _large_ready(officer, **names):
+    """A ready case with ten offences, five victims (each with views), eight conditions, three screenings, three
+    needs assessments and 200 timeline events."""
+    case = factories.ready(officer, conditions=LARGE_CONDITIONS, **names)
+    today = clock.today()
+    for code in MORE_OFFENCES:
+        cases.add_offence(case, code=code, committed_on=today - timedelta(days=4), location="High Street", by=officer)
+    for i in range(4):
+        link = cases.add_new_victim(case, {"given_name": f"Vic{i}", "family_name": "Tim", "preferred_channel": "post"},
+                                    enhanced_rights=i == 0, updates_opted_in=i % 2 == 0, update_channel="post",
+                                    by=officer)
+        cases.record_victim_view(case, link, {"attempts": [{"on": today.isoformat(), "method": "phone", "note": None}],
+                                              "could_not_contact": False, "views": "No views",
+                                              "remedy_requested": None, "remedy_declined_reason": None,
+                                              "taken_into_account": "Noted"}, by=officer)
+    for _ in range(2):
+        demo.screen(case, officer=officer)
+        demo.assess_needs(case, officer=officer, alcohol="high")
+    return factories.busy(case, TIMELINE - _events(case), officer)
+
+
+def _approval(officer, team_name):
+    case = factories.ready(officer, team_name=team_name, victim=False, conditions=(factories.REHABILITATIVE,))
+    demo.screen(case, officer=officer, exceptional_rationale="First contact with the police in ten years")
+    return case
+
+
+def _ids(ready=None, issued=None, refer=None) -> dict:
+    found = {}
+    if ready is not None:
+        found |= {"ready": str(ready.public_id), "victim": str(ready.victims[0].person.public_id),
+                  "condition": str(ready.conditions[0].public_id)}
+    if issued is not None:
+        found["issued"] = str(issued.public_id)
+    if refer is not None:
+        found["refer"] = str(refer.public_id)
+    return found
+
+
+def _small() -> dict:
+    north = factories.user("officer-north")
+    ready = factories.ready(north, given="Sam", family="Small")
+    assert _events(ready) < 20
+    issued = factories.issued(north, given="Sid", family="Small")
+    factories.appointments(factories.accepted(issued), 3, first=factories.at(1))
+    return {"small": _ids(ready, issued)}
+
+
+def _large_before_issue() -> dict:
+    ready = _large_ready(factories.user("officer-north"), given="Lara", family="Large")
+    assert _events(ready) == TIMELINE
+    return {"large": _ids(ready)}
+
+
+def _large_issued() -> dict:
+    north = factories.user("officer-north")
+    issued = _large_ready(north, given="Liz", family="Large")
+    demo.issue_case(issued, officer=north, signed_by=issued.offender.full_name)
+    busy = factories.accepted(issued, service_name="Alcohol awareness course")
+    factories.appointments(busy, 30, first=factories.at(1))
+    for i in range(5):
+        referrals.add_note(busy, f"Progress note {i}",
+                           by=factories.user("freshstart-manager" if i % 2 else "freshstart-caseworker"))
+    factories.referral(issued, condition=1)
+    # Assigned to a caseworker who has done nothing on the case yet (so nothing else on the page loads them).
+    factories.accepted(issued, condition=2, caseworker="freshstart-caseworker-2")
+    declined = factories.referral(issued, condition=0, service_name="Women's wrap-around support")
+    referrals.decline_referral(declined, "No places for this person", by=factories.user("pathways-manager"))
+    assert _events(issued) > TIMELINE
+    return {"large": _ids(issued=issued, refer=issued)}
+
+
+def _directory_and_approvals() -> dict:
+    # The officer's directory to refer to: Westshire's one service, or Northshire's with twenty more.
+    west = factories.issued(factories.user("westshire-officer"), team_name=demo.CENTRAL, victim=False,
+                            conditions=(factories.REHABILITATIVE,))
+    for i in range(20):
+        factories.new_service(f"Extra service {i:02d}")
+    # Decisions waiting: one for the north team's supervisor, fifteen for the south team's.
+    _approval(factories.user("officer-north"), demo.NORTH)
+    for _ in range(15):
+        _approval(factories.user("officer-south"), demo.SOUTH)
+    return {"small": _ids(refer=west)}
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    yield module_data(app, _small, _large_before_issue, _large_issued, _directory_and_approvals)
+    empty(app)
+
+
+# name, persona (or the small data's and the large data's), path, extra request arguments
+PAGES = [
+    ("case page", "officer-north", "/cases/{issued}", {}),
+    ("case page, timeline partial", "officer-north", "/cases/{issued}", {"headers": PARTIAL}),
+    ("case page before issue", "officer-north", "/cases/{ready}", {}),
+    ("task list", "officer-north", "/cases/{ready}/tasks", {}),
+    ("offender details", "officer-north", "/cases/{ready}/offender", {}),
+    ("offences", "officer-north", "/cases/{ready}/offences", {}),
+    ("offence search partial", "officer-north", "/cases/{ready}/offences?q=theft", {"headers": PARTIAL}),
+    ("victims", "officer-north", "/cases/{ready}/victims", {}),
+    ("victim's views", "officer-north", "/cases/{ready}/victims/{victim}/views", {}),
+    ("screening", "officer-north", "/cases/{ready}/screening", {}),
+    ("needs", "officer-north", "/cases/{ready}/needs", {}),
+    ("conditions", "officer-north", "/cases/{ready}/conditions", {}),
+    ("condition", "officer-north", "/cases/{ready}/conditions/{condition}", {}),
+    ("issue", "officer-north", "/cases/{ready}/issue", {}),
+    ("document to sign", "officer-north", "/cases/{ready}/document", {}),
+    ("signed document", "officer-north", "/cases/{issued}/document", {}),
+    ("approvals", ("supervisor", "supervisor-south"), "/cases/approvals", {}),
+    ("refer", ("westshire-officer", "officer-north"), "/referrals/new/{refer}", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "persona", "path", "kw"), PAGES, ids=[p[0] for p in PAGES])
+def test_case_pages(app, clients, world, page, persona, path, kw):
+    small_as, large_as = persona if isinstance(persona, tuple) else (persona, persona)
+    small = measure(app, clients[small_as], path.format(**world["small"]), page=page, size="small", **kw)
+    large = measure(app, clients[large_as], path.format(**world["large"]), page=page, size="large", **kw)
+    assert_bounded(page, small, large)
+
+
+def _condition(details: str) -> dict:
+    due = clock.today() + timedelta(weeks=8)
+    return {"type": "restrictive", "subtype": "conduct", "details": details,
+            "due_on": [str(due.day), str(due.month), str(due.year)]}
+
+
+@pytest.mark.parametrize(("page", "values", "expect"), [
+    ("conditions workspace after adding (htmx)", _condition("Keep the peace"), 200),
+    ("condition form with errors (htmx)", _condition("") | {"type": "nonsense"}, 422),
+])
+def test_condition_fragments_after_post(app, clients, world, page, values, expect):
+    officer = clients["officer-north"]
+    token = form_token(app, officer, "/")
+    seen = [measure(app, officer, f"/cases/{world[size]['ready']}/conditions", "POST", page=page, size=size,
+                    expect=expect, headers=PARTIAL, data=values | {"csrf_token": token}) for size in ("small", "large")]
+    assert_bounded(page, *seen)
