@@ -22,6 +22,8 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
+from app.errors import Problem, RuleViolation
+
 RULES_DIR = Path(__file__).resolve().parent.parent.parent / "config" / "rules"
 CONDITION_TYPES = ("restrictive", "unpaid_work", "attendance", "financial_penalty", "foreign_offender")
 HOURS_TYPES = ("unpaid_work", "attendance")  # the condition types measured in hours
@@ -328,3 +330,14 @@ def pack_of(case) -> RulePack:
 
 def disposal_of(case) -> DisposalType:
     return pack_of(case).disposal(case.disposal_type)
+
+
+def decided_under(case, day: date, field: str | None) -> RulePack:
+    """The version of the case's rules in force on the day of a decision, which the case then records; a decision
+    on a day when no version is in force is refused (the problem is tied to the form field `field`)."""
+    pack = in_force(case.regime, day)
+    if pack is None or case.disposal_type not in pack.disposal_types:
+        raise RuleViolation(Problem(field, f"{disposal_of(case).label} cannot be given on {day.day} {day:%B %Y}: "
+                                           "no rules for it are in force on that day."))
+    case.pack_version = pack.version
+    return pack

@@ -27,7 +27,7 @@ from app.cases.models import (
     Screening,
     VictimView,
 )
-from app.cases.packs import RulePack, disposal_of
+from app.cases.packs import disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
@@ -171,25 +171,13 @@ def record_no_victims(case: Case, *, by) -> None:
 # --- eligibility, approvals, needs and victims' views ------------------------------------------------------------
 
 
-def _pack_in_force(case: Case, day: date, field: str | None) -> RulePack:
-    """The version of the case's rules in force on the day of a decision, which the case then records; a decision
-    on a day no version is in force is refused."""
-    pack = packs.in_force(case.regime, day)
-    if pack is None or case.disposal_type not in pack.disposal_types:
-        raise RuleViolation(Problem(field, f"{disposal_of(case).label} cannot be given on {day.day} {day:%B %Y}: "
-                                           "no rules for it are in force on that day."))
-    case.pack_version = pack.version
-    return pack
-
-
-
 def record_screening(case: Case, answers: dict, *, by) -> Screening:
     """Record every answer, the result and the reasons (a new screening each time: earlier ones are kept); ask a
     supervisor for the approvals the pack requires."""
     if problems := readiness.details_problems(case):
         raise InvalidTransition("Eligibility cannot be screened yet: " + " ".join(problems))
     caution_date = date.fromisoformat(answers["caution_date"])
-    pack = _pack_in_force(case, caution_date, "caution_date")
+    pack = packs.decided_under(case, caution_date, "caution_date")
     if problem := readiness.age_problem(case, caution_date):
         raise RuleViolation(Problem("caution_date", problem))
     facts = readiness.screening_facts(case, answers, caution_date)
@@ -347,7 +335,7 @@ def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reas
         raise InvalidTransition(f"This case is {case.status.label.lower()}, so the caution cannot be issued yet. "
                                 "Finish the tasks on the task list first.")
     today = clock.today()
-    pack = _pack_in_force(case, today, None)
+    pack = packs.decided_under(case, today, None)
     problems = [Problem(None, p) for p in [readiness.age_problem(case, today)] if p]
     problems += [Problem("deadline", p) for p in rules.check_deadline(pack, today, deadline, extension_reason)]
     if not problems:
