@@ -179,3 +179,15 @@ def test_public_pages_render_for_anonymous_users(client, path, heading):
     assert 'href="/accessibility"' in html and 'href="/privacy"' in html  # the footer links
     assert "Sign out" not in html
     assert "Set-Cookie" not in response.headers  # an anonymous page creates no session
+
+
+def test_an_issued_case_links_to_its_signed_document_and_a_draft_does_not(app, login_as):
+    client = login_as("officer-north")
+    with app.app_context():
+        issued, draft = (db.session.scalar(select(Case.public_id).join(Person, Case.offender_id == Person.id)
+                                           .where(Person.given_name == name)) for name in ("Jordan", "Ali"))
+        db.session.remove()
+    link = "View the signed caution document"
+    page = client.get(f"/cases/{issued}").get_data(as_text=True)
+    assert link in page and f'href="/cases/{issued}/document"' in page
+    assert link not in client.get(f"/cases/{draft}").get_data(as_text=True)
