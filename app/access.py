@@ -139,11 +139,6 @@ def can_open_case(user) -> bool:
     return _team(user) is not None
 
 
-def can_approve(user, case: Case) -> bool:
-    """Supervisor decisions (exceptional circumstances, extensions ...): a supervisor of the case's team."""
-    return role(user) is Role.SUPERVISOR and _in(_team(user), case)
-
-
 def can_approve_any(user) -> bool:
     """Has a list of decisions to approve: a supervisor in a team."""
     return role(user) is Role.SUPERVISOR and _team(user) is not None
