@@ -368,15 +368,12 @@ def _require_work(referral: Referral) -> None:
                                 "recorded on it.")
 
 
-def appointment_or_404(public_id, need: str = "view") -> Appointment:
-    """An appointment of a visible referral; need="work": one the user may book, change or record."""
+def appointment_or_404(public_id) -> Appointment:
+    """An appointment of a visible referral, for someone who may work on that referral (move, cancel, record)."""
     theirs = visible_referrals(current_user).with_only_columns(Referral.id)
     found = _one_or_404(select(Appointment).where(Appointment.referral_id.in_(theirs))
                         .options(joinedload(Appointment.referral)), Appointment.public_id, public_id)
-    if need == "work":
-        _require_work(found.referral)
-    elif need != "view":
-        raise ValueError(need)
+    _require_work(found.referral)
     return found
 
 
