@@ -65,7 +65,7 @@ def grid(signed_in, *, anonymous, allow: dict | None = None) -> dict:
 @dataclass(frozen=True)
 class Probe:
     method: str
-    path: str  # may name objects: {own_case}, {other_case}, {other_force_case}, {unknown_case}
+    path: str  # may name the objects of the `objects` fixture: {own_case}, {other_case}, {unknown_case} ...
     expected: dict
     csrf: bool = False  # POST with the signed-in page's CSRF token (anonymous has no session, so sends a made-up one)
     ends_session: bool = False  # run last for the role
@@ -203,18 +203,18 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
                 403, "westshire-coordinator", anonymous=400,
                 westshire_officer=Redirect("/cases/{other_force_case}/tasks", 303)), csrf=True),
         ),
-        # Objects inside a case, named by ids that belong to no object of that case: not found.
+        # Objects inside a case, named by the ids of the own case's objects: on another case they are not found.
         **{endpoint: (
             *((Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
                Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(404))) if get else ()),
             Probe("POST", f"/cases/{{own_case}}/{path}", edit_own(400), csrf=True),
             Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(404, anonymous=400), csrf=True),
         ) for endpoint, path, get in (
-            ("cases.remove_offence", "offences/{unknown_case}/remove", False),
-            ("cases.remove_victim", "victims/{unknown_case}/remove", False),
-            ("cases.victim_views", "victims/{unknown_case}/views", True),
-            ("cases.edit_condition", "conditions/{unknown_case}", True),
-            ("cases.remove_condition", "conditions/{unknown_case}/remove", False),
+            ("cases.remove_offence", "offences/{own_offence}/remove", False),
+            ("cases.remove_victim", "victims/{own_victim}/remove", False),
+            ("cases.victim_views", "victims/{own_victim}/views", True),
+            ("cases.edit_condition", "conditions/{own_condition}", True),
+            ("cases.remove_condition", "conditions/{own_condition}/remove", False),
         )},
     },
     # --- the provider directory: each force's OOCD coordinator, for their own force's directory ---
@@ -338,6 +338,8 @@ def objects(app, demo_data) -> dict[str, str]:
         assert other_force.force.code == "WSP"
         ids = {"own_case": str(own.public_id), "other_case": str(other.public_id),
                "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4()),
+               "own_offence": str(own.offences[0].public_id), "own_victim": str(own.victims[0].person.public_id),
+               "own_condition": str(own.conditions[0].public_id),
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
                "approval": _approval()}
         ids |= _referrals(own)
@@ -359,7 +361,7 @@ def test_matrix_is_well_formed(app):
     """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
     dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
                            "working_referral", "appointment", "group", "service", "other_force_service",
-                           "approval"), str(uuid.uuid4()))
+                           "approval", "own_offence", "own_victim", "own_condition"), str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
         for probe in probes:
