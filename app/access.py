@@ -291,11 +291,10 @@ def provider_or_404(public_id) -> Organisation:
 
 def provider_staff(user, provider: Organisation) -> Select:
     """A provider's staff and their roles, for the coordinator (users with an active membership there)."""
-    if not can_manage_directory(user):
-        return select(User, Membership).where(false())
-    return (select(User, Membership).join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == provider.id, Membership.active, User.active)
-            .order_by(Membership.role, User.display_name))
+    staff = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+             .where(Membership.organisation_id == provider.id, Membership.active, User.active)
+             .order_by(Membership.role, User.display_name))
+    return staff if can_manage_directory(user) else staff.where(false())
 
 
 # --- referrals, appointments and group sessions -------------------------------------------------------------------

@@ -23,6 +23,7 @@ from app import access, clock, demo
 from app.auth.models import User
 from app.cases.models import Case
 from app.extensions import db
+from app.organisations.models import Organisation
 from app.people.models import Person
 from app.timeline import services as timeline
 from app.timeline.models import TimelineEvent
@@ -525,3 +526,27 @@ def test_visible_timeline_is_newest_first(people):
     events = db.session.scalars(access.visible_timeline(users["officer-north"], cases["own"])).all()
     keys = [(e.occurred_at, e.id) for e in events]
     assert keys == sorted(keys, reverse=True)
+
+
+# --- every predicate and list, for every persona --------------------------------------------------------------
+
+
+def test_directory_lists(people):
+    users, _ = people
+    services = {key: {s.name for s in db.session.scalars(access.visible_services(users[key]))} for key in ROLES}
+    northshire = {"Alcohol awareness course", "Drug awareness course", "Women's wrap-around support"}
+    for key in ROLES:
+        force = users[key].membership.organisation.code if key in POLICE else None
+        assert services[key] == {"NSP": northshire, "WSP": {"Westshire alcohol service"}}.get(force, set()), key
+    fresh_start = db.session.scalar(select(Organisation).where(Organisation.code == "FSR"))
+    for key in ROLES:
+        listed = {o.code for o in db.session.scalars(access.visible_providers(users[key]))}
+        assert listed == ({"PWC", "FSR"} if key in COORDINATORS else set()), key
+        staff = {u.subject for u, _ in db.session.execute(access.provider_staff(users[key], fresh_start))}
+        assert staff == ({"freshstart-manager", "freshstart-caseworker", "freshstart-caseworker-2"}
+                         if key in COORDINATORS else set()), key
+    # A disabled account, and a membership that has ended, are no longer listed (no service does either yet).
+    users["freshstart-caseworker-2"].active = False
+    users["freshstart-caseworker"].membership.active = False
+    staff = {u.subject for u, _ in db.session.execute(access.provider_staff(users["coordinator"], fresh_start))}
+    assert staff == {"freshstart-manager"}
