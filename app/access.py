@@ -65,11 +65,11 @@ class Scope:
 
 
 def case_scope(user) -> Scope | None:
-    """The cases a police user may see: a coordinator the force's, officers and supervisors their team's."""
-    if not is_police(user):
-        return None
-    m = user.membership
-    return Scope(m.organisation_id, None if m.role is Role.COORDINATOR else m.team_id)
+    """The cases a police user may see: a coordinator the force's, officers and supervisors their team's (an
+    officer or supervisor in no team: none)."""
+    if role(user) is Role.COORDINATOR:
+        return Scope(user.membership.organisation_id, None)
+    return _team(user)
 
 
 def _team(user) -> Scope | None:
@@ -305,7 +305,8 @@ def visible_referrals(user) -> Select:
     caseworker: only the referrals assigned to them. Nobody else: none."""
     party = role(user)
     if party in POLICE_ROLES:
-        return select(Referral).join(Case, Referral.case_id == Case.id).where(case_scope(user).clause())
+        scope = case_scope(user)
+        return select(Referral).join(Case, Referral.case_id == Case.id).where(scope.clause() if scope else false())
     if party is Role.PROVIDER_MANAGER:
         return select(Referral).where(Referral.provider_id == user.membership.organisation_id)
     if party is Role.CASEWORKER:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,7 +24,7 @@ from app import access, clock, demo
 from app.auth.models import User
 from app.cases.models import Case
 from app.extensions import db
-from app.organisations.models import Organisation
+from app.organisations.models import Organisation, Role
 from app.people.models import Person
 from app.timeline import services as timeline
 from app.timeline.models import TimelineEvent
@@ -550,3 +551,32 @@ def test_directory_lists(people):
     users["freshstart-caseworker"].membership.active = False
     staff = {u.subject for u, _ in db.session.execute(access.provider_staff(users["coordinator"], fresh_start))}
     assert staff == {"freshstart-manager"}
+
+
+def _changed(user, role, organisation, team=None):
+    """`user` (same person, same id) after a change of membership the demo does not hold. Never stored."""
+    membership = SimpleNamespace(role=role, organisation_id=organisation.id, team_id=getattr(team, "id", None))
+    return SimpleNamespace(is_authenticated=True, id=user.id, role=role, membership=membership)
+
+
+def test_changed_and_incomplete_memberships(people):
+    users, cases = people
+    ali = cases["north_other"]
+    northshire = ali.force
+    assert ali.officer_id == users["officer-north"].id
+    # An officer whose membership names no team: no cases (not the whole force), and none to open.
+    teamless = _changed(users["officer-south"], Role.OFFICER, northshire)
+    assert _names(access.visible_cases(teamless)) == set() and _names(access.caseload(teamless)) == set()
+    assert db.session.scalars(access.visible_referrals(teamless)).all() == []
+    assert not access.can_open_case(teamless) and not access.can_view_case(teamless, ali)
+    # The officer who opened Ali's case, now the force's coordinator: still sees it, no longer works on it.
+    promoted = _changed(users["officer-north"], Role.COORDINATOR, northshire)
+    assert access.can_view_case(promoted, ali) and not access.may_work_on_case(promoted, ali)
+    # ... or now a caseworker at a provider: no longer sees it.
+    moved = _changed(users["officer-north"], Role.CASEWORKER, users["freshstart-manager"].membership.organisation)
+    assert not access.can_view_case(moved, ali) and not access.may_work_on_case(moved, ali)
+    # A coordinator whose membership names a team still works in none.
+    in_team = _changed(users["coordinator"], Role.COORDINATOR, northshire, ali.team)
+    assert _names(access.visible_cases(in_team)) == _names(access.visible_cases(users["coordinator"]))
+    assert not access.can_open_case(in_team) and not access.may_work_on_case(in_team, ali)
+    assert not access.can_approve_any(in_team)
