@@ -16,16 +16,19 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, login_user
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
 
 from app import access, clock, demo
 from app.auth.models import User
+from app.cases import services as case_services
 from app.cases.models import Case
 from app.extensions import db
 from app.organisations.models import Organisation, Role
 from app.people.models import Person
+from app.referrals import services as referral_services
+from app.referrals.models import Appointment, Referral
 from app.timeline import services as timeline
 from app.timeline.models import TimelineEvent
 from tests import factories
@@ -303,8 +306,6 @@ def _referrals(own: Case) -> dict[str, str]:
     from datetime import datetime, time, timedelta
 
     from app.organisations.models import Service
-    from app.referrals import services as referral_services
-    from app.referrals.models import Referral
 
     users = {u.subject: u for u in db.session.scalars(select(User))}
     sent = db.session.scalar(select(Referral).where(Referral.case_id == own.id))
@@ -532,6 +533,105 @@ def test_visible_timeline_is_newest_first(people):
 # --- every predicate and list, for every persona --------------------------------------------------------------
 
 
+def _who(users, predicate, *args) -> set[str]:
+    """The personas for whom `predicate(user, *args)` holds."""
+    return {key for key in ROLES if predicate(users[key], *args)}
+
+
+def _refs(query) -> set[str]:
+    return {c.reference for c in db.session.scalars(query)}
+
+
+def test_case_predicates(people):
+    users, cases = people
+    own, ali, dana, zed = cases["own"], cases["north_other"], cases["other"], cases["other_force"]
+    north, south = set(NORTH_TEAM), set(SOUTH_TEAM)
+    workers = {"own": north, "north_other": north, "other": south, "other_force": {"westshire-officer"}}
+    for name, case in cases.items():
+        assert _who(users, access.may_work_on_case, case) == workers[name], name
+        # Before issue, whoever works on the case may change it; after, nobody.
+        assert _who(users, access.can_edit_case, case) == (workers[name] if case.editable else set()), name
+        assert _who(users, access.can_view_special_category, case) == _who(users, access.can_view_case, case), name
+    assert not own.editable and ali.editable and dana.editable and zed.editable
+    # Only an issued caution's conditions are referred, by the case's team.
+    assert _who(users, access.can_refer, own) == north
+    assert _who(users, access.can_refer, ali) == set()
+    # Jordan Smith's ethnicity and sex are held: the police who may see the case read them, nobody else.
+    assert {key for key in ROLES if access.special_category_of(users[key], own) is not None} == set(NORTH)
+    assert _who(users, access.can_open_case) == set(EDITORS)
+    assert _who(users, access.can_approve_any) == {"supervisor", "supervisor-south"}
+    assert _who(users, access.can_manage_directory) == set(COORDINATORS)
+    for key in ROLES:
+        assert (access.case_scope(users[key]) is None) == (key not in POLICE), key
+
+
+def test_caseload_per_police_role(people):
+    users, _ = people
+    assert _names(access.caseload(users["officer-north"])) == {"Jordan", "Ali", "Beth"}  # not the supervisor's Carl
+    assert _names(access.caseload(users["supervisor"])) == {"Jordan", "Ali", "Beth", "Carl"}
+    assert _names(access.caseload(users["officer-south"])) == {"Dana", "Evan", "Fay"}
+    assert _names(access.caseload(users["coordinator"])) == _names(access.visible_cases(users["coordinator"]))
+    for key in ROLES:
+        if key not in POLICE:
+            assert _names(access.caseload(users[key])) == set(), key
+
+
+@pytest.fixture
+def public_cases(people):
+    """Two more cases: a second case for Jordan Smith, still being prepared, in which Kim Taylor is again the
+    victim (with events already marked for both); and another person's issued caution."""
+    users, cases = people
+    officer, own = users["officer-north"], cases["own"]
+    again = factories.draft(officer, person=own.offender)
+    case_services.add_victim(again, own.victims[0].person, enhanced_rights=False, updates_opted_in=True,
+                             update_channel="email", by=officer)
+    timeline.record(again, "prepared", "marked for every party", provider=True, offender=True, victim=True)
+    stranger = factories.issued(officer, given="Ola", family="Park")
+    db.session.flush()
+    return {"again": again, "stranger": stranger}
+
+
+def test_the_public_see_only_their_own_cases_once_issued(people, public_cases):
+    users, cases = people
+    again, stranger = public_cases["again"], public_cases["stranger"]
+    assert again.offender_id == cases["own"].offender_id and again.issued_on is None
+    assert stranger.issued_on is not None and _kinds(users["officer-north"], stranger) >= {"caution_issued"}
+    for key in ("offender", "victim"):
+        assert _refs(access.own_cases(users[key])) == {cases["own"].reference}, key
+        assert _kinds(users[key], again) == set(), key  # theirs, but not given yet
+        assert _kinds(users[key], stranger) == set(), key  # given, but not theirs
+    assert _kinds(users["officer-north"], again) >= {"prepared"}
+
+
+def test_referral_predicates_and_lists(people, objects):
+    users, _ = people
+    sent, working = (db.session.scalar(select(Referral).where(Referral.public_id == uuid.UUID(objects[k])))
+                     for k in ("sent_referral", "working_referral"))
+    appointment = db.session.scalar(select(Appointment).where(
+        Appointment.public_id == uuid.UUID(objects["appointment"])))
+    assert _who(users, access.can_decide_referrals) == {"pathways-manager", "freshstart-manager"}
+    assert _who(users, access.can_decide_referral, sent) == {"freshstart-manager"}
+    assert _who(users, access.can_work_on_referral, working) == set(FRESHSTART)
+    assert _who(users, access.can_work_on_referral, sent) == set()  # not accepted yet
+    for key in ROLES:
+        seen = {r.public_id for r in db.session.scalars(access.visible_referrals(users[key]))}
+        want = {sent.public_id, working.public_id} if key in (*NORTH, "freshstart-manager") else (
+            {working.public_id} if key == "freshstart-caseworker" else set())
+        assert seen == want, key
+        sessions = {g.public_id for g in db.session.scalars(access.visible_group_sessions(users[key]))}
+        assert sessions == ({uuid.UUID(objects["group"])} if key in FRESHSTART else set()), key
+    # Moved or cancelled: only a booked appointment without an outcome, by who may work on its referral.
+    assert _who(users, access.can_change_appointment, appointment) == set(FRESHSTART)
+    referral_services.record_attendance(appointment, code="attended", note=None, version=None,
+                                        by=users["freshstart-caseworker"])
+    assert appointment.outcome and _who(users, access.can_change_appointment, appointment) == set()
+    later = factories.appointment(working, factories.at(0, 22), minutes=30)
+    assert _who(users, access.can_change_appointment, later) == set(FRESHSTART)
+    referral_services.cancel(later, party="provider", reason="Unwell", version=later.version,
+                             by=users["freshstart-caseworker"])
+    assert _who(users, access.can_change_appointment, later) == set()
+
+
 def test_directory_lists(people):
     users, _ = people
     services = {key: {s.name for s in db.session.scalars(access.visible_services(users[key]))} for key in ROLES}
@@ -580,3 +680,22 @@ def test_changed_and_incomplete_memberships(people):
     assert _names(access.visible_cases(in_team)) == _names(access.visible_cases(users["coordinator"]))
     assert not access.can_open_case(in_team) and not access.may_work_on_case(in_team, ali)
     assert not access.can_approve_any(in_team)
+
+
+def test_a_disabled_account_has_no_role(people):
+    users, cases = people
+    officer = users["officer-north"]
+    officer.active = False  # what disabling an account sets; its sessions end at their next request
+    assert access.role(officer) is None
+    assert not access.can_view_case(officer, cases["own"]) and not access.can_open_case(officer)
+    officer.active = True
+
+
+def test_loaders_refuse_a_need_they_do_not_know(app, people, objects):
+    users, cases = people
+    with app.test_request_context():
+        login_user(users["officer-north"])
+        with pytest.raises(ValueError):
+            access.case_or_404(cases["own"].public_id, need="change")
+        with pytest.raises(ValueError):
+            access.referral_or_404(objects["sent_referral"], need="change")
