@@ -669,6 +669,10 @@ def test_changed_and_incomplete_memberships(people):
     assert _names(access.visible_cases(teamless)) == set() and _names(access.caseload(teamless)) == set()
     assert db.session.scalars(access.visible_referrals(teamless)).all() == []
     assert not access.can_open_case(teamless) and not access.can_view_case(teamless, ali)
+    # A supervisor in no team: no decisions to approve.
+    teamless_supervisor = _changed(users["supervisor"], Role.SUPERVISOR, northshire)
+    assert not access.can_approve_any(teamless_supervisor)
+    assert db.session.scalars(access.visible_approvals(teamless_supervisor)).all() == []
     # The officer who opened Ali's case, now the force's coordinator: still sees it, no longer works on it.
     promoted = _changed(users["officer-north"], Role.COORDINATOR, northshire)
     assert access.can_view_case(promoted, ali) and not access.may_work_on_case(promoted, ali)
