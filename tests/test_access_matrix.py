@@ -23,7 +23,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from app import access, clock, demo
 from app.auth.models import User
 from app.cases import services as case_services
-from app.cases.models import Case
+from app.cases.models import Approval, Case
 from app.extensions import db
 from app.organisations.models import Organisation, Role
 from app.people.models import Person
@@ -435,6 +435,10 @@ def people(app, objects):
             timeline.record(own, kind, kind.replace("_", " "), **flags)
         # Recorded for the offender only, not for the police (the flag must be honoured both ways).
         timeline.record(own, "not_police", "private", police=False, offender=True)
+        # Belongs to Fresh Start's working referral but is for the police only: no provider reads it.
+        working = db.session.scalar(select(Referral).where(
+            Referral.public_id == uuid.UUID(objects["working_referral"])))
+        timeline.record(own, "referral_police_only", "police only", referral=working)
         # Another north case: the offender and victim persons are not parties to it.
         timeline.record(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
                         victim=True)
@@ -693,6 +697,17 @@ def test_a_disabled_account_has_no_role(people):
     assert access.role(officer) is None
     assert not access.can_view_case(officer, cases["own"]) and not access.can_open_case(officer)
     officer.active = True
+
+
+def test_visible_approvals(people, objects):
+    """Pending decisions for the supervisor of the case's team; once decided, for nobody."""
+    users, _ = people
+    approval = db.session.scalar(select(Approval).where(Approval.public_id == uuid.UUID(objects["approval"])))
+    for key in ROLES:
+        pending = set(db.session.scalars(access.visible_approvals(users[key])))
+        assert pending == ({approval} if key == "supervisor-south" else set()), key
+    case_services.decide_approval(approval, approve=True, comment=None, by=users["supervisor-south"])
+    assert db.session.scalars(access.visible_approvals(users["supervisor-south"])).all() == []
 
 
 def test_loaders_refuse_a_need_they_do_not_know(app, people, objects):
