@@ -688,6 +688,13 @@ def test_changed_and_incomplete_memberships(people):
     assert _names(access.visible_cases(in_team)) == _names(access.visible_cases(users["coordinator"]))
     assert not access.can_open_case(in_team) and not access.may_work_on_case(in_team, ali)
     assert not access.can_approve_any(in_team)
+    # Fresh Start's caseworker, now at Pathways: the referral and session still in their name are no longer theirs.
+    caseworker = users["freshstart-caseworker"]
+    assert db.session.scalars(access.visible_referrals(caseworker)).all()
+    assert db.session.scalars(access.visible_group_sessions(caseworker)).all()
+    moved_on = _changed(caseworker, Role.CASEWORKER, users["pathways-manager"].membership.organisation)
+    assert db.session.scalars(access.visible_referrals(moved_on)).all() == []
+    assert db.session.scalars(access.visible_group_sessions(moved_on)).all() == []
 
 
 def test_a_disabled_account_has_no_role(people):
