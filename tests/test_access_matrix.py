@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask_login import AnonymousUserMixin, login_user
 from sqlalchemy import select
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app import access, clock, demo
 from app.auth.models import User
@@ -657,6 +657,19 @@ def test_directory_lists(people):
     assert staff == {"freshstart-manager"}
 
 
+def test_provider_or_404_loads_only_what_visible_providers_lists(app, people):
+    users, cases = people
+    fresh_start = db.session.scalar(select(Organisation).where(Organisation.code == "FSR"))
+    with app.test_request_context():
+        login_user(users["coordinator"])
+        assert access.provider_or_404(fresh_start.public_id) is fresh_start
+        with pytest.raises(NotFound):
+            access.provider_or_404(cases["own"].force.public_id)  # a police force is no provider
+        login_user(users["officer-north"])
+        with pytest.raises(NotFound):
+            access.provider_or_404(fresh_start.public_id)
+
+
 def _changed(user, role, organisation, team=None):
     """`user` (same person, same id) after a change of membership the demo does not hold. Never stored."""
     membership = SimpleNamespace(role=role, organisation_id=organisation.id, team_id=getattr(team, "id", None))
@@ -690,11 +703,15 @@ def test_changed_and_incomplete_memberships(people):
     assert not access.can_approve_any(in_team)
     # Fresh Start's caseworker, now at Pathways: the referral and session still in their name are no longer theirs.
     caseworker = users["freshstart-caseworker"]
-    assert db.session.scalars(access.visible_referrals(caseworker)).all()
+    referral = db.session.scalars(access.visible_referrals(caseworker)).one()
+    assert access.can_work_on_referral(caseworker, referral)
     assert db.session.scalars(access.visible_group_sessions(caseworker)).all()
     moved_on = _changed(caseworker, Role.CASEWORKER, users["pathways-manager"].membership.organisation)
     assert db.session.scalars(access.visible_referrals(moved_on)).all() == []
     assert db.session.scalars(access.visible_group_sessions(moved_on)).all() == []
+    # ... or still at Fresh Start, in a role that is not a provider's: works on nothing there.
+    other_role = _changed(caseworker, Role.SCRUTINY, referral.provider)
+    assert not access.can_work_on_referral(other_role, referral)
 
 
 def test_a_disabled_account_has_no_role(people):
