@@ -562,6 +562,8 @@ def test_case_predicates(people):
     assert _who(users, access.can_refer, ali) == set()
     # Jordan Smith's ethnicity and sex are held: the police who may see the case read them, nobody else.
     assert {key for key in ROLES if access.special_category_of(users[key], own) is not None} == set(NORTH)
+    assert _who(users, access.is_police) == set(POLICE)
+    assert _who(users, access.is_provider) == set(PROVIDERS)
     assert _who(users, access.can_open_case) == set(EDITORS)
     assert _who(users, access.can_approve_any) == {"supervisor", "supervisor-south"}
     assert _who(users, access.can_manage_directory) == set(COORDINATORS)
