@@ -66,11 +66,11 @@ class Scope:
 
 
 def case_scope(user) -> Scope | None:
-    """The cases a police user may see: a coordinator the force's, officers and supervisors their team's."""
-    if not is_police(user):
-        return None
-    m = user.membership
-    return Scope(m.organisation_id, None if m.role is Role.COORDINATOR else m.team_id)
+    """The cases a police user may see: a coordinator the force's, officers and supervisors their team's (an
+    officer or supervisor in no team: none)."""
+    if role(user) is Role.COORDINATOR:
+        return Scope(user.membership.organisation_id, None)
+    return _team(user)
 
 
 def _team(user) -> Scope | None:
@@ -128,11 +128,6 @@ def can_edit_case(user, case: Case) -> bool:
 
 def can_open_case(user) -> bool:
     return _team(user) is not None
-
-
-def can_approve(user, case: Case) -> bool:
-    """Supervisor decisions (exceptional circumstances, extensions ...): a supervisor of the case's team."""
-    return role(user) is Role.SUPERVISOR and _in(_team(user), case)
 
 
 def can_approve_any(user) -> bool:
@@ -292,11 +287,10 @@ def provider_or_404(public_id) -> Organisation:
 
 def provider_staff(user, providers: list[Organisation]) -> Select:
     """Providers' staff and their roles, for the coordinator (users with an active membership there)."""
-    if not can_manage_directory(user):
-        return select(User, Membership).where(false())
-    return (select(User, Membership).join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id.in_([p.id for p in providers]), Membership.active, User.active)
-            .order_by(Membership.role, User.display_name))
+    staff = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+             .where(Membership.organisation_id.in_([p.id for p in providers]), Membership.active, User.active)
+             .order_by(Membership.role, User.display_name))
+    return staff if can_manage_directory(user) else staff.where(false())
 
 
 # --- referrals, appointments and group sessions -------------------------------------------------------------------
@@ -307,7 +301,8 @@ def visible_referrals(user) -> Select:
     caseworker: only the referrals assigned to them. Nobody else: none."""
     party = role(user)
     if party in POLICE_ROLES:
-        return select(Referral).join(Case, Referral.case_id == Case.id).where(case_scope(user).clause())
+        scope = case_scope(user)
+        return select(Referral).join(Case, Referral.case_id == Case.id).where(scope.clause() if scope else false())
     if party is Role.PROVIDER_MANAGER:
         return select(Referral).where(Referral.provider_id == user.membership.organisation_id)
     if party is Role.CASEWORKER:
@@ -369,15 +364,12 @@ def _require_work(referral: Referral) -> None:
                                 "recorded on it.")
 
 
-def appointment_or_404(public_id, need: str = "view") -> Appointment:
-    """An appointment of a visible referral; need="work": one the user may book, change or record."""
+def appointment_or_404(public_id) -> Appointment:
+    """An appointment of a visible referral, for someone who may work on that referral (move, cancel, record)."""
     theirs = visible_referrals(current_user).with_only_columns(Referral.id)
     found = _one_or_404(select(Appointment).where(Appointment.referral_id.in_(theirs))
                         .options(joinedload(Appointment.referral)), Appointment.public_id, public_id)
-    if need == "work":
-        _require_work(found.referral)
-    elif need != "view":
-        raise ValueError(need)
+    _require_work(found.referral)
     return found
 
 

@@ -19,6 +19,7 @@ from app.cases.models import Case
 from app.extensions import db
 from app.organisations import services as directory
 from app.organisations.models import Membership, Organisation, OrgKind, Role, Service, Team
+from app.people.models import Person
 from app.referrals import services as referrals
 from app.referrals.models import Appointment, Referral
 
@@ -58,10 +59,12 @@ def on_day(day: date | None):
 
 
 def draft(officer: User | None = None, *, given: str = "Sam", family: str = "Lee", team_name: str = NORTH,
-          disposal: str = "adult_conditional_caution", regime: str = "current_practice") -> Case:
+          disposal: str = "adult_conditional_caution", regime: str = "current_practice",
+          person: Person | None = None) -> Case:
+    """A new draft case, for a new person (by name) or for `person`, already known from an earlier case."""
     officer = officer or user("officer-north")
     return cases.start_case(officer=officer, team=team(team_name), regime=regime, disposal_type=disposal,
-                            given_name=given, family_name=family)
+                            given_name=given, family_name=family, person=person)
 
 
 def with_details(case: Case, officer: User | None = None, *, born: date | None = None, code: str = "TH01",

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, login_user
 from sqlalchemy import select
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app import access, clock, demo
 from app.auth.models import User
-from app.cases.models import Case
+from app.cases import services as case_services
+from app.cases.models import Approval, Case
 from app.extensions import db
+from app.organisations.models import Organisation, Role
 from app.people.models import Person
+from app.referrals import services as referral_services
+from app.referrals.models import Appointment, Referral
 from app.timeline import services as timeline
 from app.timeline.models import TimelineEvent
 from tests import factories
@@ -65,7 +70,7 @@ def grid(signed_in, *, anonymous, allow: dict | None = None) -> dict:
 @dataclass(frozen=True)
 class Probe:
     method: str
-    path: str  # may name objects: {own_case}, {other_case}, {other_force_case}, {unknown_case}
+    path: str  # may name the objects of the `objects` fixture: {own_case}, {other_case}, {unknown_case} ...
     expected: dict
     csrf: bool = False  # POST with the signed-in page's CSRF token (anonymous has no session, so sends a made-up one)
     ends_session: bool = False  # run last for the role
@@ -203,18 +208,18 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
                 403, "westshire-coordinator", anonymous=400,
                 westshire_officer=Redirect("/cases/{other_force_case}/tasks", 303)), csrf=True),
         ),
-        # Objects inside a case, named by ids that belong to no object of that case: not found.
+        # Objects inside a case, named by the ids of the own case's objects: on another case they are not found.
         **{endpoint: (
             *((Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
                Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(404))) if get else ()),
             Probe("POST", f"/cases/{{own_case}}/{path}", edit_own(400), csrf=True),
             Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(404, anonymous=400), csrf=True),
         ) for endpoint, path, get in (
-            ("cases.remove_offence", "offences/{unknown_case}/remove", False),
-            ("cases.remove_victim", "victims/{unknown_case}/remove", False),
-            ("cases.victim_views", "victims/{unknown_case}/views", True),
-            ("cases.edit_condition", "conditions/{unknown_case}", True),
-            ("cases.remove_condition", "conditions/{unknown_case}/remove", False),
+            ("cases.remove_offence", "offences/{own_offence}/remove", False),
+            ("cases.remove_victim", "victims/{own_victim}/remove", False),
+            ("cases.victim_views", "victims/{own_victim}/views", True),
+            ("cases.edit_condition", "conditions/{own_condition}", True),
+            ("cases.remove_condition", "conditions/{own_condition}/remove", False),
         )},
     },
     # --- the provider directory: each force's OOCD coordinator, for their own force's directory ---
@@ -301,8 +306,6 @@ def _referrals(own: Case) -> dict[str, str]:
     from datetime import datetime, time, timedelta
 
     from app.organisations.models import Service
-    from app.referrals import services as referral_services
-    from app.referrals.models import Referral
 
     users = {u.subject: u for u in db.session.scalars(select(User))}
     sent = db.session.scalar(select(Referral).where(Referral.case_id == own.id))
@@ -338,6 +341,8 @@ def objects(app, demo_data) -> dict[str, str]:
         assert other_force.force.code == "WSP"
         ids = {"own_case": str(own.public_id), "other_case": str(other.public_id),
                "other_force_case": str(other_force.public_id), "unknown_case": str(uuid.uuid4()),
+               "own_offence": str(own.offences[0].public_id), "own_victim": str(own.victims[0].person.public_id),
+               "own_condition": str(own.conditions[0].public_id),
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
                "approval": _approval()}
         ids |= _referrals(own)
@@ -359,7 +364,7 @@ def test_matrix_is_well_formed(app):
     """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
     dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
                            "working_referral", "appointment", "group", "service", "other_force_service",
-                           "approval"), str(uuid.uuid4()))
+                           "approval", "own_offence", "own_victim", "own_condition"), str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
         for probe in probes:
@@ -430,6 +435,10 @@ def people(app, objects):
             timeline.record(own, kind, kind.replace("_", " "), **flags)
         # Recorded for the offender only, not for the police (the flag must be honoured both ways).
         timeline.record(own, "not_police", "private", police=False, offender=True)
+        # Belongs to Fresh Start's working referral but is for the police only: no provider reads it.
+        working = db.session.scalar(select(Referral).where(
+            Referral.public_id == uuid.UUID(objects["working_referral"])))
+        timeline.record(own, "referral_police_only", "police only", referral=working)
         # Another north case: the offender and victim persons are not parties to it.
         timeline.record(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
                         victim=True)
@@ -523,3 +532,215 @@ def test_visible_timeline_is_newest_first(people):
     events = db.session.scalars(access.visible_timeline(users["officer-north"], cases["own"])).all()
     keys = [(e.occurred_at, e.id) for e in events]
     assert keys == sorted(keys, reverse=True)
+
+
+# --- every predicate and list, for every persona --------------------------------------------------------------
+
+
+def _who(users, predicate, *args) -> set[str]:
+    """The personas for whom `predicate(user, *args)` holds."""
+    return {key for key in ROLES if predicate(users[key], *args)}
+
+
+def _refs(query) -> set[str]:
+    return {c.reference for c in db.session.scalars(query)}
+
+
+def test_case_predicates(people):
+    users, cases = people
+    own, ali, dana, zed = cases["own"], cases["north_other"], cases["other"], cases["other_force"]
+    north, south = set(NORTH_TEAM), set(SOUTH_TEAM)
+    workers = {"own": north, "north_other": north, "other": south, "other_force": {"westshire-officer"}}
+    for name, case in cases.items():
+        assert _who(users, access.may_work_on_case, case) == workers[name], name
+        # Before issue, whoever works on the case may change it; after, nobody.
+        assert _who(users, access.can_edit_case, case) == (workers[name] if case.editable else set()), name
+        assert _who(users, access.can_view_special_category, case) == _who(users, access.can_view_case, case), name
+    assert not own.editable and ali.editable and dana.editable and zed.editable
+    # Only an issued caution's conditions are referred, by the case's team.
+    assert _who(users, access.can_refer, own) == north
+    assert _who(users, access.can_refer, ali) == set()
+    # Jordan Smith's ethnicity and sex are held: the police who may see the case read them, nobody else.
+    assert {key for key in ROLES if access.special_category_of(users[key], own) is not None} == set(NORTH)
+    assert _who(users, access.is_police) == set(POLICE)
+    assert _who(users, access.is_provider) == set(PROVIDERS)
+    assert _who(users, access.can_open_case) == set(EDITORS)
+    assert _who(users, access.can_approve_any) == {"supervisor", "supervisor-south"}
+    assert _who(users, access.can_manage_directory) == set(COORDINATORS)
+    for key in ROLES:
+        assert (access.case_scope(users[key]) is None) == (key not in POLICE), key
+
+
+def test_caseload_per_police_role(people):
+    users, _ = people
+    assert _names(access.caseload(users["officer-north"])) == {"Jordan", "Ali", "Beth"}  # not the supervisor's Carl
+    assert _names(access.caseload(users["supervisor"])) == {"Jordan", "Ali", "Beth", "Carl"}
+    assert _names(access.caseload(users["officer-south"])) == {"Dana", "Evan", "Fay"}
+    assert _names(access.caseload(users["coordinator"])) == _names(access.visible_cases(users["coordinator"]))
+    for key in ROLES:
+        if key not in POLICE:
+            assert _names(access.caseload(users[key])) == set(), key
+
+
+@pytest.fixture
+def public_cases(people):
+    """Two more cases: a second case for Jordan Smith, still being prepared, in which Kim Taylor is again the
+    victim (with events already marked for both); and another person's issued caution."""
+    users, cases = people
+    officer, own = users["officer-north"], cases["own"]
+    again = factories.draft(officer, person=own.offender)
+    case_services.add_victim(again, own.victims[0].person, enhanced_rights=False, updates_opted_in=True,
+                             update_channel="email", by=officer)
+    timeline.record(again, "prepared", "marked for every party", provider=True, offender=True, victim=True)
+    stranger = factories.issued(officer, given="Ola", family="Park")
+    db.session.flush()
+    return {"again": again, "stranger": stranger}
+
+
+def test_the_public_see_only_their_own_cases_once_issued(people, public_cases):
+    users, cases = people
+    again, stranger = public_cases["again"], public_cases["stranger"]
+    assert again.offender_id == cases["own"].offender_id and again.issued_on is None
+    assert stranger.issued_on is not None and _kinds(users["officer-north"], stranger) >= {"caution_issued"}
+    for key in ("offender", "victim"):
+        assert _refs(access.own_cases(users[key])) == {cases["own"].reference}, key
+        assert _kinds(users[key], again) == set(), key  # theirs, but not given yet
+        assert _kinds(users[key], stranger) == set(), key  # given, but not theirs
+    assert _kinds(users["officer-north"], again) >= {"prepared"}
+
+
+def test_referral_predicates_and_lists(people, objects):
+    users, _ = people
+    sent, working = (db.session.scalar(select(Referral).where(Referral.public_id == uuid.UUID(objects[k])))
+                     for k in ("sent_referral", "working_referral"))
+    appointment = db.session.scalar(select(Appointment).where(
+        Appointment.public_id == uuid.UUID(objects["appointment"])))
+    assert _who(users, access.can_decide_referrals) == {"pathways-manager", "freshstart-manager"}
+    assert _who(users, access.can_decide_referral, sent) == {"freshstart-manager"}
+    assert _who(users, access.can_work_on_referral, working) == set(FRESHSTART)
+    assert _who(users, access.can_work_on_referral, sent) == set()  # not accepted yet
+    for key in ROLES:
+        seen = {r.public_id for r in db.session.scalars(access.visible_referrals(users[key]))}
+        want = {sent.public_id, working.public_id} if key in (*NORTH, "freshstart-manager") else (
+            {working.public_id} if key == "freshstart-caseworker" else set())
+        assert seen == want, key
+        sessions = {g.public_id for g in db.session.scalars(access.visible_group_sessions(users[key]))}
+        assert sessions == ({uuid.UUID(objects["group"])} if key in FRESHSTART else set()), key
+    # Moved or cancelled: only a booked appointment without an outcome, by who may work on its referral.
+    assert _who(users, access.can_change_appointment, appointment) == set(FRESHSTART)
+    referral_services.record_attendance(appointment, code="attended", note=None, version=None,
+                                        by=users["freshstart-caseworker"])
+    assert appointment.outcome and _who(users, access.can_change_appointment, appointment) == set()
+    later = factories.appointment(working, factories.at(0, 22), minutes=30)
+    assert _who(users, access.can_change_appointment, later) == set(FRESHSTART)
+    referral_services.cancel(later, party="provider", reason="Unwell", version=later.version,
+                             by=users["freshstart-caseworker"])
+    assert _who(users, access.can_change_appointment, later) == set()
+
+
+def test_directory_lists(people):
+    users, _ = people
+    services = {key: {s.name for s in db.session.scalars(access.visible_services(users[key]))} for key in ROLES}
+    northshire = {"Alcohol awareness course", "Drug awareness course", "Women's wrap-around support"}
+    for key in ROLES:
+        force = users[key].membership.organisation.code if key in POLICE else None
+        assert services[key] == {"NSP": northshire, "WSP": {"Westshire alcohol service"}}.get(force, set()), key
+    fresh_start = db.session.scalar(select(Organisation).where(Organisation.code == "FSR"))
+    for key in ROLES:
+        listed = {o.code for o in db.session.scalars(access.visible_providers(users[key]))}
+        assert listed == ({"PWC", "FSR"} if key in COORDINATORS else set()), key
+        staff = {u.subject for u, _ in db.session.execute(access.provider_staff(users[key], [fresh_start]))}
+        assert staff == ({"freshstart-manager", "freshstart-caseworker", "freshstart-caseworker-2"}
+                         if key in COORDINATORS else set()), key
+    # A disabled account, and a membership that has ended, are no longer listed (no service does either yet).
+    users["freshstart-caseworker-2"].active = False
+    users["freshstart-caseworker"].membership.active = False
+    staff = {u.subject for u, _ in db.session.execute(access.provider_staff(users["coordinator"], [fresh_start]))}
+    assert staff == {"freshstart-manager"}
+
+
+def test_provider_or_404_loads_only_what_visible_providers_lists(app, people):
+    users, cases = people
+    fresh_start = db.session.scalar(select(Organisation).where(Organisation.code == "FSR"))
+    with app.test_request_context():
+        login_user(users["coordinator"])
+        assert access.provider_or_404(fresh_start.public_id) is fresh_start
+        with pytest.raises(NotFound):
+            access.provider_or_404(cases["own"].force.public_id)  # a police force is no provider
+        login_user(users["officer-north"])
+        with pytest.raises(NotFound):
+            access.provider_or_404(fresh_start.public_id)
+
+
+def _changed(user, role, organisation, team=None):
+    """`user` (same person, same id) after a change of membership the demo does not hold. Never stored."""
+    membership = SimpleNamespace(role=role, organisation_id=organisation.id, team_id=getattr(team, "id", None))
+    return SimpleNamespace(is_authenticated=True, id=user.id, role=role, membership=membership)
+
+
+def test_changed_and_incomplete_memberships(people):
+    users, cases = people
+    ali = cases["north_other"]
+    northshire = ali.force
+    assert ali.officer_id == users["officer-north"].id
+    # An officer whose membership names no team: no cases (not the whole force), and none to open.
+    teamless = _changed(users["officer-south"], Role.OFFICER, northshire)
+    assert _names(access.visible_cases(teamless)) == set() and _names(access.caseload(teamless)) == set()
+    assert db.session.scalars(access.visible_referrals(teamless)).all() == []
+    assert not access.can_open_case(teamless) and not access.can_view_case(teamless, ali)
+    # A supervisor in no team: no decisions to approve.
+    teamless_supervisor = _changed(users["supervisor"], Role.SUPERVISOR, northshire)
+    assert not access.can_approve_any(teamless_supervisor)
+    assert db.session.scalars(access.visible_approvals(teamless_supervisor)).all() == []
+    # The officer who opened Ali's case, now the force's coordinator: still sees it, no longer works on it.
+    promoted = _changed(users["officer-north"], Role.COORDINATOR, northshire)
+    assert access.can_view_case(promoted, ali) and not access.may_work_on_case(promoted, ali)
+    # ... or now a caseworker at a provider: no longer sees it.
+    moved = _changed(users["officer-north"], Role.CASEWORKER, users["freshstart-manager"].membership.organisation)
+    assert not access.can_view_case(moved, ali) and not access.may_work_on_case(moved, ali)
+    # A coordinator whose membership names a team still works in none.
+    in_team = _changed(users["coordinator"], Role.COORDINATOR, northshire, ali.team)
+    assert _names(access.visible_cases(in_team)) == _names(access.visible_cases(users["coordinator"]))
+    assert not access.can_open_case(in_team) and not access.may_work_on_case(in_team, ali)
+    assert not access.can_approve_any(in_team)
+    # Fresh Start's caseworker, now at Pathways: the referral and session still in their name are no longer theirs.
+    caseworker = users["freshstart-caseworker"]
+    referral = db.session.scalars(access.visible_referrals(caseworker)).one()
+    assert access.can_work_on_referral(caseworker, referral)
+    assert db.session.scalars(access.visible_group_sessions(caseworker)).all()
+    moved_on = _changed(caseworker, Role.CASEWORKER, users["pathways-manager"].membership.organisation)
+    assert db.session.scalars(access.visible_referrals(moved_on)).all() == []
+    assert db.session.scalars(access.visible_group_sessions(moved_on)).all() == []
+    # ... or still at Fresh Start, in a role that is not a provider's: works on nothing there.
+    other_role = _changed(caseworker, Role.SCRUTINY, referral.provider)
+    assert not access.can_work_on_referral(other_role, referral)
+
+
+def test_a_disabled_account_has_no_role(people):
+    users, cases = people
+    officer = users["officer-north"]
+    officer.active = False  # what disabling an account sets; its sessions end at their next request
+    assert access.role(officer) is None
+    assert not access.can_view_case(officer, cases["own"]) and not access.can_open_case(officer)
+    officer.active = True
+
+
+def test_visible_approvals(people, objects):
+    """Pending decisions for the supervisor of the case's team; once decided, for nobody."""
+    users, _ = people
+    approval = db.session.scalar(select(Approval).where(Approval.public_id == uuid.UUID(objects["approval"])))
+    for key in ROLES:
+        pending = set(db.session.scalars(access.visible_approvals(users[key])))
+        assert pending == ({approval} if key == "supervisor-south" else set()), key
+    case_services.decide_approval(approval, approve=True, comment=None, by=users["supervisor-south"])
+    assert db.session.scalars(access.visible_approvals(users["supervisor-south"])).all() == []
+
+
+def test_loaders_refuse_a_need_they_do_not_know(app, people, objects):
+    users, cases = people
+    with app.test_request_context():
+        login_user(users["officer-north"])
+        with pytest.raises(ValueError):
+            access.case_or_404(cases["own"].public_id, need="change")
+        with pytest.raises(ValueError):
+            access.referral_or_404(objects["sent_referral"], need="change")

@@ -145,7 +145,7 @@ def book(referral_id: str):
 @bp.route("/appointments/<appointment_id>/reschedule", methods=["GET", "POST"])
 @login_required
 def reschedule(appointment_id: str):
-    appointment = access.appointment_or_404(appointment_id, need="work")
+    appointment = access.appointment_or_404(appointment_id)
     data = None
     if request.method == "GET":
         local = appointment.starts_at.astimezone(clock.LONDON)
@@ -163,7 +163,7 @@ def reschedule(appointment_id: str):
 @bp.route("/appointments/<appointment_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(appointment_id: str):
-    appointment = access.appointment_or_404(appointment_id, need="work")
+    appointment = access.appointment_or_404(appointment_id)
     form = forms.CancelForm(data={"version": appointment.version} if request.method == "GET" else None)
     if form.validate_on_submit() and form.attempt(lambda: services.cancel(
             appointment, party=form.party.data, reason=form.reason.data, version=form.version.data,
@@ -189,7 +189,7 @@ def _attendance_page(appointment, form, *, status=200, **extra):
 @bp.route("/appointments/<appointment_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(appointment_id: str):
-    appointment = access.appointment_or_404(appointment_id, need="work")
+    appointment = access.appointment_or_404(appointment_id)
     form = _attendance_form(appointment, data={"version": appointment.version, "outcome": appointment.outcome or "",
                                                "note": appointment.outcome_note} if request.method == "GET" else None)
     try:
