@@ -191,3 +191,17 @@ def test_an_issued_case_links_to_its_signed_document_and_a_draft_does_not(app, l
     page = client.get(f"/cases/{issued}").get_data(as_text=True)
     assert link in page and f'href="/cases/{issued}/document"' in page
     assert link not in client.get(f"/cases/{draft}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("persona", "shown", "hidden"), [
+    ("offender", ["Adult conditional caution given", "Your conditions: 2 conditions"],
+     ["Eligibility screened", "Referred to Alcohol awareness course", "Victim added to the case"]),
+    ("victim", ["Adult conditional caution given"],
+     ["Your conditions", "Eligibility screened", "Referred to Alcohol awareness course"]),
+])
+def test_the_public_home_pages_show_only_their_own_partys_events(login_as, persona, shown, hidden):
+    html = login_as(persona).get("/").get_data(as_text=True)
+    for words in shown:
+        assert words in html, words
+    for words in hidden:
+        assert words not in html, words
