@@ -383,3 +383,19 @@ def test_demo_seed_is_idempotent(app, world):
     demo.seed()
     assert counts() == before
     assert {s.name for s in db.session.scalars(select(Service))} == {row[3] for row in demo.DEMO_SERVICES}
+
+
+def test_demo_seed_adopts_the_personas_of_a_database_seeded_under_a_port(app, ctx):
+    """Before the personas had one identity, each port's issuer URL made a new set of them, their cases and a
+    referral each time (until the demo service ran out of weekly places). Seeding now takes the earliest over."""
+    from app import demo
+    from app.auth.models import User
+
+    demo.seed("http://127.0.0.1:5000/dev-idp")
+    db.session.commit()
+    cases, users = (db.session.scalar(select(db.func.count()).select_from(m)) for m in (Case, User))
+    demo.seed()
+    demo.seed()
+    assert db.session.scalar(select(db.func.count()).select_from(Case)) == cases
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == users
+    assert set(db.session.scalars(select(User.issuer))) == {demo.IDENTITY}
