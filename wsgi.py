@@ -3,7 +3,7 @@
 import sys
 
 from app import create_app
-from app.cases.packs import RulePackError
+from app.cases.pack_reader import RulePackError
 from config.settings import ConfigError
 
 try:

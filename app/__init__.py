@@ -67,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import providers
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
-    from app.cases import packs
+    from app.cases import pack_reader
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -102,7 +102,7 @@ def _init_extensions(app: Flask) -> None:
 
     providers.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
-    app.extensions["rule_packs"] = packs.load_all()
+    app.extensions["rule_packs"] = pack_reader.load_all()
     # The operational files in config/ are read once and checked here too, not by the first page that needs them.
     from app.cases import needs
     from app.organisations import categories

@@ -88,7 +88,7 @@ rules_cli = AppGroup("rules", help="The legal rule packs in config/rules/.")
 @rules_cli.command("check")
 def rules_check():
     """Validate every rule pack; name the file, field and problem of the first malformed one."""
-    from app.cases.packs import RulePackError, load_all
+    from app.cases.pack_reader import RulePackError, load_all
 
     try:
         regimes = load_all()

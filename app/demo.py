@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.auth.models import User
-from app.cases import catalogue
+from app.cases import catalogue, conditions
 from app.cases import services as cases
 from app.cases.document import caution_text, document_hash
 from app.cases.models import Case
@@ -153,23 +153,27 @@ def _service(force, provider, name, category, values, coordinator) -> Service:
 
 # --- cases, built as an officer builds them -------------------------------------------------------------------
 
-SCREENED = {"evidence_sufficient": True, "evidence_decided_by": "officer", "admits": True, "consents": True,
-            "exceptional_rationale": None, "cps_consent_reference": None}
+SCREENED = {"evidence_sufficient": True, "evidence_decided_by": "officer", "should_be_given": True,
+            "should_be_given_decided_by": "officer", "admits": True, "consents": True, "exceptional_rationale": None,
+            "cps_consent_reference": None, "earlier_offending_rationale": None, "earlier_records": []}
 CHECKLIST = {"evidence_decided_by": "officer", "admitted": True, "consented": True, "explained": True,
              "warning_given": True}
 
 
-def issue_case(case: Case, *, officer, signed_by: str, deadline: date | None = None) -> None:
+def issue_case(case: Case, *, officer, signed_by: str, deadline: date | None = None,
+               administered_by: str = "sergeant_or_above") -> None:
     """Take a ready case through the pre-issue checklist and the signature, as the officer's two pages do."""
     today = clock.today()
     cases.prepare_issue(case, CHECKLIST | {"evidence_decision_maker": officer.display_name},
                         deadline=deadline or today + timedelta(weeks=pack_of(case).deadline.normal_weeks),
                         extension_reason=None, by=officer)
-    cases.record_signature(case, signed_by_name=signed_by, shown_hash=document_hash(caution_text(case)), by=officer)
+    cases.record_signature(case, signed_by_name=signed_by, shown_hash=document_hash(caution_text(case)),
+                           administered_by=administered_by, by=officer)
 
 
 def screen(case: Case, *, officer, **answers) -> None:
     cases.record_screening(case, SCREENED | {"evidence_decision_maker": officer.display_name,
+                                             "should_be_given_decision_maker": officer.display_name,
                                              "caution_date": clock.today().isoformat(),
                                              "questions": pack_of(case).eligibility_questions} | answers, by=officer)
 
@@ -205,10 +209,10 @@ def _seed_cases(teams, users, services) -> None:
             "taken_into_account": "A victim awareness session is included.", "remedy_requested": None,
             "remedy_declined_reason": None}, by=officer)
         deadline = today + timedelta(weeks=16)
-        cases.add_condition(main, {"type": "attendance", "purpose": "rehabilitative", "hours": 4,
+        conditions.add_condition(main, {"type": "attendance", "purpose": "rehabilitative", "hours": 4,
                                    "details": "Attend an alcohol awareness course at Fresh Start Recovery.",
                                    "due_on": today + timedelta(weeks=8)}, by=officer)
-        cases.add_condition(main, {"type": "restrictive", "subtype": "not_enter",
+        conditions.add_condition(main, {"type": "restrictive", "subtype": "not_enter",
                                    "details": "Do not enter the Northtown Co-op, High Street.", "due_on": deadline},
                             by=officer)
         issue_case(main, officer=officer, signed_by="Jordan Smith", deadline=deadline)

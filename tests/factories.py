@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import clock, demo
 from app.auth.models import User
+from app.cases import conditions as condition_services
 from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
@@ -102,7 +103,7 @@ def ready(officer: User | None = None, *, conditions=(REHABILITATIVE, RESTRICTIV
                                               "taken_into_account": "A letter of apology is a condition"},
                                  by=officer)
     for values in conditions:
-        cases.add_condition(case, {"due_on": clock.today() + timedelta(weeks=8)} | values, by=officer)
+        condition_services.add_condition(case, {"due_on": clock.today() + timedelta(weeks=8)} | values, by=officer)
     return case
 
 

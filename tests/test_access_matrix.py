@@ -201,6 +201,13 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
                                  ("cases.victims", "victims"), ("cases.screening", "screening"),
                                  ("cases.needs", "needs"), ("cases.conditions", "conditions"),
                                  ("cases.issue", "issue"))},
+        "cases.confirm_conditions": (
+            Probe("POST", "/cases/{own_case}/conditions/confirm", edit_own(400), csrf=True),
+            # The draft has no conditions to confirm: refused in words (422) for its team.
+            Probe("POST", "/cases/{other_case}/conditions/confirm", edit_other(422, anonymous=400), csrf=True),
+            Probe("POST", "/cases/{other_force_case}/conditions/confirm", edit_other_force(422, anonymous=400),
+                  csrf=True),
+        ),
         "cases.no_victims": (
             Probe("POST", "/cases/{own_case}/victims/none", edit_own(400), csrf=True),
             # Westshire's officer records that the draft has no victims (a valid confirmation).

@@ -4,39 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Optional
 
 from app.cases.needs import config as needs_config
-from app.cases.packs import CONDITION_TYPES
 from app.people.models import CHANNELS, ETHNICITY_GROUPS, OBSERVED_CODES, SEXES
 from app.web.forms import (
     Form,
     GovDate,
-    NumberField,
-    PoundsField,
     SubmitField,
     area_field,
     blank_to_none,
     not_before_1900,
     not_future,
-    not_past,
     required_if,
     text_field,
-    version_field,
     yes_no_field,
 )
 
-CONDITION_LABELS = {"restrictive": "Restrictive", "unpaid_work": "Unpaid work", "attendance": "Attendance",
-                    "financial_penalty": "Financial penalty", "foreign_offender": "Foreign offender condition"}
-RESTRICTIVE_SUBTYPES = {"no_contact": "No contact with named people", "not_enter": "Not to enter places or areas",
-                        "activity": "Not to take part in activities", "conduct": "Not to behave in a certain way"}
-PURPOSES = {"rehabilitative": "Rehabilitative (to help the person stop offending)",
-            "reparative": "Reparative (to make amends to the victim or the community)"}
 CONTACT_METHODS = {"phone": "Phone", "email": "Email", "sms": "Text message", "letter": "Letter",
                    "visit": "Visit in person", "other": "Other"}
-DECIDED_BY = {"officer": "A police officer", "prosecutor": "A prosecutor (CPS)"}
 ATTEMPT_SLOTS = (1, 2, 3)
 
 
@@ -59,11 +47,9 @@ class NewCaseForm(Form):
     def disposal_type(self) -> str:
         return self.disposal.data.split(":", 1)[1]
 
-    def set_disposals(self, regimes: dict, today: date) -> None:
-        """The disposals of every regime with a version in force today."""
-        self.disposal.choices = {f"{pack.id}:{key}": d.label
-                                 for pack in (r.in_force(today) for r in regimes.values()) if pack
-                                 for key, d in pack.disposal_types.items()}
+    def set_disposals(self, offered: dict) -> None:
+        """The disposals that may be given today ("regime:key" -> disposal)."""
+        self.disposal.choices = {key: d.label for key, d in offered.items()}
 
 
 class OffenderForm(Form):
@@ -165,66 +151,6 @@ class ConfirmForm(Form):
     submit = SubmitField("Continue")
 
 
-class ScreeningForm(Form):
-    caution_date = GovDate("When will the caution be given?", [not_past("The caution date must be today or later")],
-                           required="Enter the date the caution will be given",
-                           description="Age and the look-back for earlier cautions are counted on this date.")
-    evidence_sufficient = yes_no_field("Is there enough evidence to charge the person?",
-                                       "Say whether there is enough evidence to charge")
-    evidence_decided_by = RadioField("Who decided that?", [required_if(
-        "evidence_sufficient", ("yes",), "Say who decided there is enough evidence to charge")],
-        widget=GovRadioInput(), choices=DECIDED_BY)
-    evidence_decision_maker = text_field("Name of the person who decided", required_if(
-        "evidence_sufficient", ("yes",), "Enter the name of the person who decided"), max_length=200)
-    admits = yes_no_field("Does the person admit the offence?", "Say whether the person admits the offence")
-    consents = yes_no_field("Does the person agree to the caution?", "Say whether the person agrees to the caution")
-    exceptional_rationale = area_field("Exceptional circumstances", Optional(), max_length=2000,
-                                       hint="Only if needed: for an offence that can only be tried in the Crown "
-                                            "Court, or for someone cautioned in the look-back period. A supervisor "
-                                            "must approve.")
-    cps_consent_reference = text_field("DPP or CPS consent reference", Optional(), max_length=100,
-                                       hint="Only for an offence that can only be tried in the Crown Court")
-    submit = SubmitField("Save and check eligibility")
-
-    @staticmethod
-    def data_from(screening, planned: date) -> dict:
-        """The latest screening's answers, to change them; the caution date is never before `planned`."""
-        answers = screening.answers if screening else {}
-        recorded = answers.get("caution_date")
-        data = {"caution_date": max(date.fromisoformat(recorded), planned) if recorded else planned}
-        yes_no = {True: "yes", False: "no"}
-        for key in ("evidence_sufficient", "admits", "consents"):
-            if key in answers:
-                data[key] = yes_no.get(answers[key])
-        for key in ("evidence_decided_by", "evidence_decision_maker", "exceptional_rationale",
-                    "cps_consent_reference"):
-            data[key] = answers.get(key)
-        return data
-
-    def ask(self, questions: dict[str, str]) -> None:
-        """Word the questions as the case's rule pack words them."""
-        for key, text in questions.items():
-            getattr(self, key).label.text = text
-
-    def answers(self) -> dict:
-        return {"caution_date": self.caution_date.data.isoformat(),
-                "evidence_sufficient": self.evidence_sufficient.data == "yes",
-                "evidence_decided_by": self.evidence_decided_by.data or None,
-                "evidence_decision_maker": blank_to_none(self.evidence_decision_maker.data),
-                "admits": self.admits.data == "yes", "consents": self.consents.data == "yes",
-                "exceptional_rationale": blank_to_none(self.exceptional_rationale.data),
-                "cps_consent_reference": blank_to_none(self.cps_consent_reference.data)}
-
-
-class ApprovalForm(Form):
-    decision = RadioField("Your decision", [InputRequired("Choose whether to approve or return it")],
-                          widget=GovRadioInput(), choices={"approve": "Approve",
-                                                           "return": "Return it to the officer with a comment"})
-    comment = area_field("Comment", required_if("decision", ("return",), "Say why you are returning it"),
-                         max_length=2000, hint="The officer sees this. Required when you return it.")
-    submit = SubmitField("Save decision")
-
-
 def needs_form(levels: dict | None = None):
     """A form with one level question per need domain in config/needs.yaml."""
     cfg = needs_config()
@@ -313,85 +239,3 @@ for _i in ATTEMPT_SLOTS:
     setattr(VictimViewForm, f"attempt{_i}_note", text_field(f"Contact attempt {_i}: outcome", Optional(),
                                                            max_length=200,
                                                            hint="For example, no answer, left a message"))
-
-
-class ConditionForm(Form):
-    type = RadioField("Type of condition", [InputRequired("Choose the type of condition")], widget=GovRadioInput(),
-                      choices={})
-    subtype = RadioField("Kind of restriction", [required_if("type", ("restrictive",),
-                                                             "Choose the kind of restriction")],
-                         widget=GovRadioInput(), choices=RESTRICTIVE_SUBTYPES,
-                         description="Only for a restrictive condition")
-    purpose = RadioField("Purpose", [required_if("type", ("attendance",), "Choose the purpose of the attendance")],
-                         widget=GovRadioInput(), choices=PURPOSES,
-                         description="Needed for attendance; optional for other types")
-    hours = NumberField("Hours", [required_if("type", ("unpaid_work", "attendance"), "Enter the number of hours"),
-                                   NumberRange(min=0.5, max=1000, message="Hours must be between 0.5 "
-                                                                                      "and 1000")],
-                         places=2, widget=GovTextInput(), description="Only for unpaid work and attendance")
-    amount_pounds = PoundsField("Amount in pounds", [
-        required_if("type", ("financial_penalty",), "Enter the amount of the financial penalty"),
-        NumberRange(min=1, max=100000, message="The amount must be £1 or more")], widget=GovTextInput(),
-        description="Only for a financial penalty, in whole pounds")
-    details = area_field("What the person must do", InputRequired("Describe what the person must do"), max_length=2000,
-                         hint="For example, the course, the place or the people named. Do not include the victim's "
-                              "address.")
-    due_on = GovDate("Complete by", [not_past("The date to complete it by must be today or later")],
-                     required="Enter the date to complete it by")
-    remedy_from_victim = BooleanField("This is the community remedy action the victim asked for",
-                                      widget=GovCheckboxInput())
-    version = version_field()
-    submit = SubmitField("Save condition")
-
-    def set_types(self, allowed: tuple[str, ...]) -> None:
-        self.type.choices = {t: CONDITION_LABELS[t] for t in CONDITION_TYPES if t in allowed}
-
-    def values(self) -> dict:
-        t = self.type.data
-        return {"type": t, "subtype": self.subtype.data if t == "restrictive" else None,
-                "purpose": self.purpose.data or None,
-                "hours": self.hours.data if t in ("unpaid_work", "attendance") else None,
-                "amount_pounds": self.amount_pounds.data if t == "financial_penalty" else None,
-                "details": self.details.data.strip(), "due_on": self.due_on.data,
-                "remedy_from_victim": bool(self.remedy_from_victim.data)}
-
-
-class IssueForm(Form):
-    evidence_decided_by = RadioField("Who decided there is enough evidence to charge?", [InputRequired(
-        "Say who decided there is enough evidence to charge")], widget=GovRadioInput(), choices=DECIDED_BY)
-    evidence_decision_maker = text_field("Their name", InputRequired("Enter the name of the person who decided"),
-                                         max_length=200)
-    admitted = BooleanField("The person admits the offence", [InputRequired(
-        "Confirm the person admits the offence")], widget=GovCheckboxInput())
-    consented = BooleanField("The person agrees to the caution and its conditions", [InputRequired(
-        "Confirm the person agrees to the caution")], widget=GovCheckboxInput())
-    explained = BooleanField("I explained the caution and what happens if they do not comply", [InputRequired(
-        "Confirm you explained the caution and the consequences of not complying")], widget=GovCheckboxInput())
-    warning_given = BooleanField("I read out the warning above", [InputRequired(
-        "Confirm you read out the warning")], widget=GovCheckboxInput())
-    deadline = GovDate("Deadline for completing the conditions", required="Enter the deadline")
-    extension_reason = area_field("Reason for a later deadline", Optional(), max_length=2000,
-                                  hint="Only if the deadline is later than normal. A supervisor may need to "
-                                       "approve it.")
-    submit = SubmitField("Confirm and prepare the caution document")
-
-    @staticmethod
-    def data_from(case, today: date, normal: date) -> dict:
-        return {"evidence_decided_by": case.evidence_decided_by,
-                "evidence_decision_maker": case.evidence_decision_maker,
-                "deadline": case.deadline if case.deadline and case.deadline > today else normal,
-                "extension_reason": case.deadline_extension_reason}
-
-    def checklist(self) -> dict:
-        return {"evidence_decided_by": self.evidence_decided_by.data,
-                "evidence_decision_maker": self.evidence_decision_maker.data.strip(),
-                "admitted": True, "consented": True, "explained": True, "warning_given": True}
-
-
-class SignatureForm(Form):
-    signed_by_name = text_field("Name as signed", InputRequired("Enter the name as the person signed it"),
-                                max_length=200)
-    signed = BooleanField("The person signed the document above in front of me", [InputRequired(
-        "Confirm the person signed the document in front of you")], widget=GovCheckboxInput())
-    document_hash = StringField("Document", [InputRequired("Reload the page and try again")])
-    submit = SubmitField("Record the signature and issue the caution")

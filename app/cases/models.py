@@ -161,6 +161,8 @@ class Offence(db.Model):
     mode_of_trial: Mapped[str] = mapped_column(String(16))  # summary, either_way, indictable_only
     exclusion_group: Mapped[str | None] = mapped_column(String(48))  # e.g. bladed_article (rule packs name groups)
     legislation: Mapped[str | None] = mapped_column(String(200))
+    # Kinds of offence a rule pack has guidance for (hate_crime, domestic_abuse): shown to the officer.
+    flags: Mapped[list] = mapped_column(JSONDocument, default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -257,18 +259,23 @@ class Condition(TimestampMixin, db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     type: Mapped[str] = mapped_column(String(32))  # a condition type the pack allows
     subtype: Mapped[str | None] = mapped_column(String(32))  # restrictive: no_contact, not_enter, activity, conduct
-    purpose: Mapped[str | None] = mapped_column(String(16))  # rehabilitative or reparative
+    purpose: Mapped[str | None] = mapped_column(String(16))  # rehabilitative, reparative or punitive
     details: Mapped[str] = mapped_column(String(2000))
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     amount_pounds: Mapped[int | None]
     due_on: Mapped[date]
-    remedy_from_victim: Mapped[bool] = mapped_column(default=False)
+    # The victim whose requested community remedy action this condition is, if it is one.
+    remedy_for_id: Mapped[int | None] = mapped_column(ForeignKey("case_victims.id"))
+    # When the officer last decided it (added, changed or confirmed): the victims' views must come before.
+    decided_at: Mapped[datetime]
     # After issue: what a provider's end-of-service report said (completed, ended_early), and when.
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    remedy_for: Mapped[CaseVictim | None] = relationship()
 
 
 class CautionDocument(db.Model):
@@ -285,5 +292,6 @@ class CautionDocument(db.Model):
     signed_by_name: Mapped[str] = mapped_column(String(200))
     witnessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     pack_version: Mapped[str] = mapped_column(String(16))  # the rules the caution was given under
+    administered_by: Mapped[str] = mapped_column(String(24))  # who gave it: a rank the pack allows
 
     witnessed_by: Mapped[User] = relationship()

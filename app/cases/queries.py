@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from app import clock
 from app.cases import rules
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
-from app.cases.packs import pack_of
+from app.cases.packs import pack_of, regimes
 from app.extensions import db
 from app.people.models import Person
 from app.referrals.models import Appointment, Referral
@@ -161,9 +161,17 @@ def planned_deadline(case: Case) -> date:
     return case.deadline or rules.normal_deadline(pack_of(case), planned_caution_date(case))
 
 
-def prior_cautions(case: Case, on: date) -> int:
-    """Cautions given to the same person, on other cases, within the pack's look-back period before `on`."""
-    since = clock.years_before(on, pack_of(case).repeat_caution.lookback_years)
-    return db.session.scalar(select(func.count(Case.id)).where(
-        Case.offender_id == case.offender_id, Case.id != case.id, Case.issued_on.is_not(None),
-        Case.issued_on >= since, Case.issued_on <= on)) or 0
+def earlier_disposals(case: Case) -> list[rules.EarlierRecord]:
+    """The person's disposals given on other cases in Resolve, oldest first, with the day and the offences: what
+    the officer weighs with the convictions and disposals they record from the PNC."""
+    rows = db.session.execute(select(Case.issued_on, Case.offence_summary, Case.regime, Case.disposal_type).where(
+        Case.offender_id == case.offender_id, Case.id != case.id, Case.issued_on.is_not(None))
+        .order_by(Case.issued_on))
+    return [rules.EarlierRecord(on, summary or "offence not recorded",
+                                regimes()[regime].latest.disposal(kind).label) for on, summary, regime, kind in rows]
+
+
+def recorded_earlier(answers: dict) -> list[rules.EarlierRecord]:
+    """The earlier convictions and disposals the officer recorded with a screening."""
+    return [rules.EarlierRecord(date.fromisoformat(r["on"]) if r.get("on") else None, r["offence"], r["outcome"])
+            for r in answers.get("earlier_records", [])]

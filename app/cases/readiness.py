@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from app import clock
 from app.cases import rules
 from app.cases.models import ApprovalStatus, Case, CaseStatus, Condition
-from app.cases.packs import pack_of
-from app.cases.queries import planned_caution_date, planned_deadline, prior_cautions
+from app.cases.packs import disposal_of, pack_of
+from app.cases.queries import earlier_disposals, planned_caution_date, planned_deadline, recorded_earlier
 from app.errors import Problem
 
 APPROVAL_LABELS = {
@@ -29,26 +30,36 @@ DEADLINE_EXTENSION = "deadline_extension"
 # --- facts for the rules ----------------------------------------------------------------------------------------
 
 
-def screening_facts(case: Case, answers: dict, caution_date: date, prior: int | None = None) -> rules.ScreeningFacts:
+SCREENING_ANSWERS = ("evidence_sufficient", "evidence_decided_by", "evidence_decision_maker", "should_be_given",
+                     "should_be_given_decided_by", "should_be_given_decision_maker", "admits", "consents",
+                     "earlier_offending_rationale", "exceptional_rationale", "cps_consent_reference")
+
+
+def screening_facts(case: Case, answers: dict, caution_date: date,
+                    resolve_earlier: list[rules.EarlierRecord] | None = None) -> rules.ScreeningFacts:
+    """`resolve_earlier`: the person's earlier disposals in Resolve, when the caller has read them already."""
     offences = tuple(rules.OffenceFacts(co.offence.title, co.offence.mode_of_trial, co.offence.exclusion_group,
-                                        co.committed_on) for co in case.offences)
-    return rules.ScreeningFacts(
-        date_of_birth=case.offender.date_of_birth, caution_date=caution_date, offences=offences,
-        evidence_sufficient=answers.get("evidence_sufficient"), evidence_decided_by=answers.get("evidence_decided_by"),
-        evidence_decision_maker=answers.get("evidence_decision_maker"), admits=answers.get("admits"),
-        consents=answers.get("consents"),
-        prior_cautions=prior_cautions(case, caution_date) if prior is None else prior,
-        exceptional_rationale=answers.get("exceptional_rationale"),
-        cps_consent_reference=answers.get("cps_consent_reference"))
+                                        co.committed_on, tuple(co.offence.flags or ())) for co in case.offences)
+    earlier = (earlier_disposals(case) if resolve_earlier is None else resolve_earlier) + recorded_earlier(answers)
+    return rules.ScreeningFacts(date_of_birth=case.offender.date_of_birth, caution_date=caution_date,
+                                offences=offences, earlier=tuple(earlier),
+                                **{k: answers.get(k) for k in SCREENING_ANSWERS})
 
 
 def condition_facts(c: Condition | dict) -> rules.ConditionFacts:
-    get = c.get if isinstance(c, dict) else lambda k, default=None: getattr(c, k, default)
-    hours = get("hours")
-    return rules.ConditionFacts(type=get("type"), purpose=get("purpose"),
-                                hours=float(hours) if hours is not None else None,
-                                amount_pounds=get("amount_pounds"), due_on=get("due_on"),
-                                remedy_from_victim=bool(get("remedy_from_victim", False)))
+    if isinstance(c, dict):
+        hours = c.get("hours")
+        return rules.ConditionFacts(type=c["type"], purpose=c.get("purpose"),
+                                    hours=Decimal(str(hours)) if hours is not None else None,
+                                    amount_pounds=c.get("amount_pounds"), due_on=c["due_on"],
+                                    remedy_for=c.get("remedy_for"))
+    return rules.ConditionFacts(type=c.type, purpose=c.purpose, hours=c.hours, amount_pounds=c.amount_pounds,
+                                due_on=c.due_on, remedy_for=victim_key(c.remedy_for) if c.remedy_for else None)
+
+
+def victim_key(link) -> str:
+    """A victim, as condition forms name them: their person's opaque id."""
+    return str(link.person.public_id)
 
 
 def _modes(case: Case) -> list[str]:
@@ -68,6 +79,13 @@ def age_problem(case: Case, on: date) -> str | None:
     return None
 
 
+def offence_guidance(case: Case) -> list[str]:
+    """What the case's rule pack asks the officer to weigh about its offences (e.g. hate crime)."""
+    guidance = disposal_of(case).guidance
+    return list(dict.fromkeys(guidance[flag] for co in case.offences for flag in (co.offence.flags or ())
+                              if flag in guidance))
+
+
 def details_problems(case: Case) -> list[str]:
     person, problems = case.offender, []
     if person.date_of_birth is None:
@@ -81,13 +99,13 @@ def details_problems(case: Case) -> list[str]:
     return problems
 
 
-def screening_problems(case: Case, prior: int | None = None) -> list[str]:
-    """`prior`: the earlier cautions on the planned caution date, when the caller has counted them already."""
+def screening_problems(case: Case, resolve_earlier: list[rules.EarlierRecord] | None = None) -> list[str]:
+    """`resolve_earlier`: the person's earlier disposals in Resolve, when the caller has read them already."""
     screening = case.screening
     if screening is None:
         return ["Screen eligibility."]
     # Screened again on the facts as they are now (offences or date of birth may have changed since).
-    facts = screening_facts(case, screening.answers, planned_caution_date(case), prior)
+    facts = screening_facts(case, screening.answers, planned_caution_date(case), resolve_earlier)
     result = rules.screen(pack_of(case), case.disposal_type, facts)
     if not result.eligible:
         return list(result.problems)
@@ -110,22 +128,28 @@ def views_problems(case: Case) -> list[str]:
             for link in case.victims if link.view is None]
 
 
-def _remedy(case: Case) -> tuple[bool, str | None]:
-    """Whether any victim asked for a community remedy, and the officer's reasons for not attaching it."""
-    requested, reasons = False, []
+def views_after_conditions(case: Case) -> list[str]:
+    """A victim's views must be on record before the conditions they shape are decided (s.100(3)-(5); Victims'
+    Code right 6): conditions decided before a victim's views were (last) recorded are decided again."""
+    problems = []
     for link in case.victims:
-        if link.view and (link.view.remedy_requested or "").strip():
-            requested = True
-            if (link.view.remedy_declined_reason or "").strip():
-                reasons.append(link.view.remedy_declined_reason)
-    return requested, " ".join(reasons) or None
+        if link.view is not None and any(c.decided_at < link.view.updated_at for c in case.conditions):
+            problems.append(f"{link.person.full_name}'s views were recorded after some conditions were set: check "
+                            "the conditions against their views and confirm them.")
+    return problems
+
+
+def remedy_requests(case: Case) -> list[rules.RemedyFacts]:
+    """Each victim's request for a community remedy action, with the officer's reasons if it is not attached."""
+    return [rules.RemedyFacts(victim_key(link), link.person.full_name, link.view.remedy_requested,
+                              link.view.remedy_declined_reason)
+            for link in case.victims if link.view and (link.view.remedy_requested or "").strip()]
 
 
 def condition_problems(case: Case, issued_on: date | None = None, deadline: date | None = None) -> list[str]:
-    requested, declined = _remedy(case)
     return rules.check_conditions(pack_of(case), case.disposal_type, [condition_facts(c) for c in case.conditions],
                                   _modes(case), issued_on or planned_caution_date(case),
-                                  deadline or planned_deadline(case), requested, declined)
+                                  deadline or planned_deadline(case), remedy_requests(case))
 
 
 def condition_limit_problems(case: Case, values: dict, replacing: Condition | None = None) -> list[Problem]:
@@ -143,7 +167,7 @@ def ready_problems(case: Case) -> list[str]:
     problems = details_problems(case) + screening_problems(case)
     if case.needs is None:
         problems.append("Assess the person's needs.")
-    return problems + views_problems(case) + condition_problems(case)
+    return problems + views_problems(case) + views_after_conditions(case) + condition_problems(case)
 
 
 def status_for(case: Case) -> CaseStatus:
@@ -253,8 +277,9 @@ def task_list(case: Case, *, editable: bool) -> list[Section]:
         views.append(Task("Victims' views", "not_needed" if case.no_victims else "cannot_start",
                           hint="No victims recorded" if case.no_victims else "Add the victims first"))
     can_set = case.needs is not None and not views_problems(case)
+    settled = not condition_problems(case) and not views_after_conditions(case)
     views.append(Task(
-        "Conditions", ("completed" if not condition_problems(case) else "incomplete") if can_set else "cannot_start",
+        "Conditions", ("completed" if settled else "incomplete") if can_set else "cannot_start",
         hint=_plural(len(case.conditions), "condition") if can_set else
         "Assess needs and record every victim's views first", **link("cases.conditions", can_set)))
     if case.status is CaseStatus.READY:

@@ -8,16 +8,17 @@ action is a 409 page (app/errors.py).
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from app import access, clock
 from app.audit import services as audit
-from app.cases import catalogue, forms, readiness, rules, services
+from app.cases import catalogue, decision_forms, forms, packs, readiness, rules, services
+from app.cases import conditions as condition_services
 from app.cases.document import caution_text, document_hash
 from app.cases.needs import config as needs_config
 from app.cases.packs import disposal_of, pack_of
-from app.cases.queries import planned_caution_date, planned_deadline, prior_cautions
+from app.cases.queries import earlier_disposals, planned_caution_date, planned_deadline, recorded_earlier
 from app.extensions import db
 from app.people.models import CHANNELS, ETHNICITIES, OBSERVED_CODES, SEXES
 from app.web.forms import form_status
@@ -47,12 +48,13 @@ def show(case_id: str):
 def new():
     team = access.team_to_open_cases_or_404()
     form = forms.NewCaseForm()
-    form.set_disposals(current_app.extensions["rule_packs"], clock.today())
+    offered, not_offered = packs.disposals_on(clock.today())
+    form.set_disposals(offered)
     if form.validate_on_submit() and form.attempt(lambda: services.start_case(
             officer=current_user, team=team, regime=form.regime, disposal_type=form.disposal_type,
             given_name=form.given_name.data, family_name=form.family_name.data)):
         return redirect_to(".tasks", case_id=form.result.public_id)
-    return render("cases/new.html", form=form, status=form_status(form))
+    return render("cases/new.html", form=form, not_offered=not_offered, status=form_status(form))
 
 
 @bp.get("/<case_id>/tasks")
@@ -196,8 +198,8 @@ def victim_views(case_id: str, victim_id: str):
 def screening(case_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     existing, planned = case.screening, planned_caution_date(case)
-    form = forms.ScreeningForm(data=forms.ScreeningForm.data_from(existing, planned)
-                               if request.method == "GET" else None)
+    form = decision_forms.ScreeningForm(data=decision_forms.ScreeningForm.data_from(existing, planned)
+                                        if request.method == "GET" else None)
     questions = pack_of(case).eligibility_questions
     form.ask(questions)
     if form.validate_on_submit() and form.attempt(lambda: services.record_screening(
@@ -205,17 +207,20 @@ def screening(case_id: str):
         return redirect_to(".screening", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "eligibility screening")
-    prior = prior_cautions(case, planned)
+    in_resolve = earlier_disposals(case)
     return render("cases/screening.html", case=case, form=form, screening=existing,
                   details=readiness.details_problems(case), pack=pack_of(case), disposal=disposal_of(case),
                   approvals=case.latest_approvals(), labels=readiness.APPROVAL_LABELS,
-                  current=readiness.screening_problems(case, prior) if existing else [], prior=prior,
+                  current=readiness.screening_problems(case, in_resolve) if existing else [],
+                  earlier=in_resolve + (recorded_earlier(existing.answers) if existing else []),
+                  guidance=readiness.offence_guidance(case),
                   status=form_status(form))
 
 
 def _approvals_page(forms_by_id=None, failed=None, status=200):
     pending = db.session.scalars(access.visible_approvals(current_user)).all()
-    all_forms = {a.id: forms.ApprovalForm(formdata=None, prefix=f"a{a.id}") for a in pending} | (forms_by_id or {})
+    all_forms = {a.id: decision_forms.ApprovalForm(formdata=None, prefix=f"a{a.id}")
+                 for a in pending} | (forms_by_id or {})
     return render("cases/approvals.html", pending=pending, labels=readiness.APPROVAL_LABELS, forms=all_forms,
                   failed=failed, status=status)
 
@@ -231,7 +236,7 @@ def approvals():
 @login_required
 def decide(approval_id: str):
     approval = access.approval_or_404(approval_id)
-    form = forms.ApprovalForm(prefix=f"a{approval.id}")
+    form = decision_forms.ApprovalForm(prefix=f"a{approval.id}")
     if form.validate_on_submit() and form.attempt(lambda: services.decide_approval(
             approval, approve=form.decision.data == "approve", comment=form.comment.data, by=current_user)):
         return redirect_to(".approvals")
@@ -262,12 +267,13 @@ def _condition_page(case, form, status=200, block=None, announce=None):
     return render("cases/conditions.html", block, case=case, form=form, status=status, disposal=disposal_of(case),
                   suggestions=needs_config().suggestions(assessment.levels) if assessment else [],
                   assessment=assessment, problems=readiness.condition_problems(case),
-                  deadline=planned_deadline(case), labels=forms.CONDITION_LABELS, announce=announce)
+                  stale_views=readiness.views_after_conditions(case),
+                  deadline=planned_deadline(case), labels=decision_forms.CONDITION_LABELS, announce=announce)
 
 
 def _condition_form(case, **kw):
-    form = forms.ConditionForm(**kw)
-    form.set_types(disposal_of(case).condition_types)
+    form = decision_forms.ConditionForm(**kw)
+    form.set_choices(disposal_of(case), readiness.remedy_requests(case))
     return form
 
 
@@ -276,7 +282,7 @@ def _condition_form(case, **kw):
 def conditions(case_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     form = _condition_form(case)
-    if form.validate_on_submit() and form.attempt(lambda: services.add_condition(case, form.values(),
+    if form.validate_on_submit() and form.attempt(lambda: condition_services.add_condition(case, form.values(),
                                                                                  by=current_user)):
         if is_partial():  # htmx: the updated list and a fresh form, in place
             return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
@@ -293,8 +299,9 @@ def conditions(case_id: str):
 def edit_condition(case_id: str, condition_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     condition = access.condition_or_404(case, condition_id)
-    form = _condition_form(case, obj=condition)
-    if form.validate_on_submit() and form.attempt(lambda: services.update_condition(
+    form = _condition_form(case, obj=condition, data={"remedy_for": readiness.victim_key(condition.remedy_for)}
+                           if request.method == "GET" and condition.remedy_for else None)
+    if form.validate_on_submit() and form.attempt(lambda: condition_services.update_condition(
             case, condition, form.values(), version=form.version.data, by=current_user)):
         return redirect_to(".conditions", case_id=case.public_id)
     if not form.is_submitted():
@@ -303,12 +310,25 @@ def edit_condition(case_id: str, condition_id: str):
                   disposal=disposal_of(case), deadline=planned_deadline(case))
 
 
+@bp.post("/<case_id>/conditions/confirm")
+@login_required
+def confirm_conditions(case_id: str):
+    """The conditions, as they stand, take every victim's views as now recorded into account."""
+    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
+    if (errors := _confirmed(lambda: condition_services.confirm_conditions(case, by=current_user))) is not None:
+        page = _condition_form(case, formdata=None)
+        page.form_errors.extend(item["text"] for item in errors)
+        return _condition_page(case, page, 422)
+    return redirect_to(".conditions", case_id=case.public_id)
+
+
 @bp.post("/<case_id>/conditions/<condition_id>/remove")
 @login_required
 def remove_condition(case_id: str, condition_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     condition = access.condition_or_404(case, condition_id)
-    if (errors := _confirmed(lambda: services.remove_condition(case, condition, by=current_user))) is not None:
+    errors = _confirmed(lambda: condition_services.remove_condition(case, condition, by=current_user))
+    if errors is not None:
         page = _condition_form(case, formdata=None)
         page.form_errors.extend(item["text"] for item in errors)
         return _condition_page(case, page, 422, block="condition_form" if is_partial() else None)
@@ -327,7 +347,8 @@ def issue(case_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     pack, today = pack_of(case), clock.today()
     normal = rules.normal_deadline(pack, today)
-    form = forms.IssueForm(data=forms.IssueForm.data_from(case, today, normal) if request.method == "GET" else None)
+    form = decision_forms.IssueForm(data=decision_forms.IssueForm.data_from(case, today, normal)
+                                    if request.method == "GET" else None)
     if form.validate_on_submit() and form.attempt(lambda: services.prepare_issue(
             case, form.checklist(), deadline=form.deadline.data, extension_reason=form.extension_reason.data,
             by=current_user)):
@@ -346,14 +367,28 @@ def document(case_id: str):
     case = access.document_case_or_404(case_id, sign=request.method == "POST")
     signed = case.document
     text = signed.text if signed else caution_text(case)
-    form = forms.SignatureForm(data={"document_hash": document_hash(text)} if request.method == "GET" else None)
+    form = decision_forms.SignatureForm(data={"document_hash": document_hash(text)} if request.method == "GET"
+                                        else None)
     if form.validate_on_submit() and form.attempt(lambda: services.record_signature(
-            case, signed_by_name=form.signed_by_name.data, shown_hash=form.document_hash.data, by=current_user)):
+            case, signed_by_name=form.signed_by_name.data, shown_hash=form.document_hash.data,
+            administered_by=form.administered_by.data, by=current_user)):
         return redirect_to(".show", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "caution document")
     return render("cases/document.html", case=case, form=form, text=text, signed=signed,
                   blockers=[] if signed else readiness.issue_blockers(case), status=form_status(form))
+
+
+@bp.app_template_global()
+@bp.app_template_filter()
+def disposal_of_case(case):
+    """The case's disposal as its rule pack words it: what the person is told they were given, and its texts."""
+    return disposal_of(case)
+
+
+@bp.app_template_filter()
+def rank_words(rank: str) -> str:
+    return decision_forms.RANKS[rank]
 
 
 @bp.app_template_global()

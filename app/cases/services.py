@@ -4,7 +4,6 @@ flushes, and never commits; a rule it refuses raises RuleViolation with the prob
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +20,6 @@ from app.cases.models import (
     CaseStatus,
     CaseVictim,
     CautionDocument,
-    Condition,
     NeedsAssessment,
     ReferenceCounter,
     Screening,
@@ -29,7 +27,7 @@ from app.cases.models import (
 )
 from app.cases.packs import disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
-from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
+from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.people.models import Person, SpecialCategory
 from app.timeline.services import record as timeline
@@ -56,7 +54,8 @@ def start_case(*, officer, team, regime: str, disposal_type: str, given_name: st
     """A new draft case, for a new person (by name) or for a person already known from an earlier case: the rest
     of the details follow on the task list."""
     pack = packs.in_force(regime, clock.today())
-    if pack is None or disposal_type not in pack.disposal_types:
+    if pack is None or disposal_type not in pack.disposal_types or not pack.disposal(disposal_type).available_on(
+            clock.today()):
         raise RuleViolation(Problem("disposal", "Choose a disposal type from the list."))
     if person is None:
         person = Person(given_name=given_name.strip(), family_name=family_name.strip())
@@ -151,6 +150,9 @@ def add_new_victim(case: Case, person_values: dict, *, enhanced_rights: bool, up
 
 
 def remove_victim(case: Case, link: CaseVictim, *, by) -> None:
+    for condition in case.conditions:
+        if condition.remedy_for is link:
+            condition.remedy_for = None  # it no longer answers anyone's request
     case.victims.remove(link)  # and their views with them
     db.session.flush()
     timeline(case, "victim_removed", "Victim removed from the case", by=by)
@@ -182,7 +184,7 @@ def record_screening(case: Case, answers: dict, *, by) -> Screening:
         raise RuleViolation(Problem("caution_date", problem))
     facts = readiness.screening_facts(case, answers, caution_date)
     result = rules.screen(pack, case.disposal_type, facts)
-    screening = Screening(answers=answers | {"prior_cautions": facts.prior_cautions}, eligible=result.eligible,
+    screening = Screening(answers=answers, eligible=result.eligible,
                           reasons=list(result.reasons), needs_approval=list(result.approvals),
                           screened_by_id=by.id, pack_id=pack.id, pack_version=pack.version)
     case.screenings.append(screening)
@@ -250,57 +252,6 @@ def record_victim_view(case: Case, link: CaseVictim, values: dict, *, by) -> Vic
     return view
 
 
-# --- conditions -------------------------------------------------------------------------------------------------
-
-
-def _condition_columns(values: dict) -> dict:
-    hours = values.get("hours")
-    return {"type": values["type"], "subtype": values.get("subtype"), "purpose": values.get("purpose"),
-            "details": values["details"], "hours": Decimal(str(hours)) if hours is not None else None,
-            "amount_pounds": values.get("amount_pounds"), "due_on": values["due_on"],
-            "remedy_from_victim": bool(values.get("remedy_from_victim"))}
-
-
-def _check_condition(case: Case, values: dict, replacing: Condition | None = None) -> None:
-    if problems := readiness.condition_limit_problems(case, values, replacing):
-        raise RuleViolation(problems)
-
-
-def _condition_saved(case: Case, condition: Condition, *, kind: str, words: str, action: str, by) -> Condition:
-    db.session.flush()
-    timeline(case, kind, f"{words}: {condition.type.replace('_', ' ')}", by=by, detail={"type": condition.type})
-    audit.record(action, actor=by, obj=condition, detail={"case": str(case.public_id)})
-    refresh_status(case, by=by)
-    return condition
-
-
-def add_condition(case: Case, values: dict, *, by) -> Condition:
-    _check_condition(case, values)
-    condition = Condition(**_condition_columns(values))
-    case.conditions.append(condition)
-    return _condition_saved(case, condition, kind="condition_added", words="Condition added",
-                            action="condition.create", by=by)
-
-
-def update_condition(case: Case, condition: Condition, values: dict, *, version: int | None, by) -> Condition:
-    if version is not None and version != condition.version:
-        raise Conflict(condition)
-    _check_condition(case, values, replacing=condition)
-    for k, v in _condition_columns(values).items():
-        setattr(condition, k, v)
-    return _condition_saved(case, condition, kind="condition_changed", words="Condition changed",
-                            action="condition.update", by=by)
-
-
-def remove_condition(case: Case, condition: Condition, *, by) -> None:
-    kind = condition.type
-    audit.record("condition.delete", actor=by, obj=condition, detail={"case": str(case.public_id)})
-    case.conditions.remove(condition)
-    db.session.flush()
-    timeline(case, "condition_removed", f"Condition removed: {kind.replace('_', ' ')}", by=by, detail={"type": kind})
-    refresh_status(case, by=by)
-
-
 # --- the state machine -------------------------------------------------------------------------------------------
 
 _ORDER = [CaseStatus.DRAFT, CaseStatus.SCREENING, CaseStatus.READY]
@@ -361,12 +312,22 @@ def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reas
     audit.record("case.pre_issue", actor=by, obj=case, detail={"extended": extended})
 
 
-def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, by) -> CautionDocument:
-    """Store the exact text signed and its hash (never changed afterwards), and issue the caution."""
+RANK_WORDS = {"constable": "a police officer", "sergeant_or_above": "a police officer of sergeant rank or above",
+              "dpp_authorised": "a person the DPP authorised"}
+
+
+def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, administered_by: str,
+                     by) -> CautionDocument:
+    """Store the exact text signed and its hash (never changed afterwards), and issue the caution. Whoever gives
+    it must be of a rank the pack allows (a conditional caution: sergeant or above, or DPP-authorised)."""
     if case.status is not CaseStatus.READY:
         case.move_to(CaseStatus.ISSUED)  # raises InvalidTransition with the status in words
     if blockers := readiness.issue_blockers(case):
         raise RuleViolation(blockers)
+    allowed = disposal_of(case).administered_by
+    if administered_by not in allowed:
+        raise RuleViolation(Problem("administered_by", f"A {disposal_of(case).label.lower()} is given by "
+                                    + " or ".join(RANK_WORDS[r] for r in allowed) + ": ask one to give it."))
     text = caution_text(case)
     if document_hash(text) != shown_hash:
         raise RuleViolation("The caution document changed after it was shown (something on the case was edited). "
@@ -377,7 +338,7 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, by) ->
         raise RuleViolation(problems)
     document = CautionDocument(text=text, sha256=document_hash(text), generated_at=now, signed_at=now,
                                signed_by_name=signed_by_name.strip(), witnessed_by_id=by.id,
-                               pack_version=case.pack_version)
+                               pack_version=case.pack_version, administered_by=administered_by)
     case.documents.append(document)
     case.issued_on = today
     case.move_to(CaseStatus.ISSUED)

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import HiddenInput
 
 from app import clock
-from app.cases.forms import CONDITION_LABELS
+from app.cases.decision_forms import CONDITION_LABELS
 from app.organisations.categories import config as directory_config
 from app.referrals.outcomes import outcomes
 from app.referrals.services import END_OUTCOMES, PARTIES

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from app import access, clock
 from app.audit import services as audit
-from app.cases.forms import CONDITION_LABELS
+from app.cases.decision_forms import CONDITION_LABELS
 from app.cases.models import Case
 from app.errors import Conflict, InvalidTransition
 from app.extensions import db

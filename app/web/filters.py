@@ -31,7 +31,7 @@ def number(value) -> str:
 
 def nav_home_label(role: Role | None) -> str:
     return {
-        Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.OFFENDER: "Your caution",
+        Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.OFFENDER: "Your conditions",
         Role.VICTIM: "Your case", Role.SCRUTINY: "Scrutiny",
     }.get(role, "Cases")
 

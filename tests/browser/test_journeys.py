@@ -22,7 +22,7 @@ HEADINGS = {
     Role.OFFICER: "Your cases",
     Role.SUPERVISOR: "Your team's cases",
     Role.COORDINATOR: "Cases in your force",
-    Role.OFFENDER: "Your caution",
+    Role.OFFENDER: "Your conditional caution",  # the demo's caution, as its rule pack names it
     Role.VICTIM: "Updates about your case",
     Role.SCRUTINY: "Scrutiny panel",
 }

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from app import clock
 from app.cases.needs import config as needs_config
-from app.cases.packs import load_all
+from app.cases.pack_reader import load_all
 from app.demo import PERSONAS_BY_KEY
 from tests.browser.conftest import check_accessibility, require_browser
 from tests.browser.test_journeys import expect_heading, sign_in
@@ -229,7 +229,10 @@ def screening(officer: Officer, today: date) -> None:
     asked = load_all()["current_practice"].in_force(today).eligibility_questions  # the pack words the questions
     officer.choose(asked["evidence_sufficient"], "Yes")
     officer.choose(asked["evidence_decided_by"], "A police officer")
-    officer.fill("Name of the person who decided", "PC Amy Clarke")
+    officer.fill("Name of the person who decided there is enough evidence", "PC Amy Clarke")
+    officer.choose(asked["should_be_given"], "Yes")
+    officer.choose(asked["should_be_given_decided_by"], "A police officer")
+    officer.fill("Name of the person who decided it should be given", "PC Amy Clarke")
     officer.choose(asked["admits"], "Yes")
     officer.choose(asked["consents"], "Yes")
     officer.submit("Save and check eligibility")
@@ -329,7 +332,7 @@ def issue(officer: Officer, today: date) -> date:
     officer.fill_date("Deadline for completing the conditions", deadline)
     officer.submit("Confirm and prepare the caution document")
     page.wait_for_url(re.compile(r"/document$"))
-    officer.arrive("Caution document")
+    officer.arrive("Conditional caution document")
     document = page.locator("#caution-document")
     for words in ("ADMISSION", THEFT, "Alcohol awareness course", "Do not enter the Co-op", long_date(deadline)):
         expect(document).to_contain_text(words)
@@ -345,6 +348,7 @@ def issue(officer: Officer, today: date) -> date:
 def sign(officer: Officer) -> None:
     officer.fill("Name as signed", "Sam Lee")
     officer.page.get_by_label("The person signed the document above in front of me", exact=True).check()
+    officer.choose("Who is giving it?", "A police officer of sergeant rank or above")
     officer.submit("Record the signature and issue the caution")
     officer.page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     officer.arrive("Sam Lee", "issued")

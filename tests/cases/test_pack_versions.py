@@ -12,7 +12,8 @@ import yaml
 from app import clock, demo
 from app.cases import readiness
 from app.cases.models import CaseStatus
-from app.cases.packs import RULES_DIR, load_all, pack_of
+from app.cases.pack_reader import RULES_DIR, load_all
+from app.cases.packs import pack_of
 from app.errors import RuleViolation
 from app.extensions import db
 from tests import factories
@@ -34,7 +35,9 @@ def two_versions(app, ctx, demo_data, tmp_path, monkeypatch):
     second = yaml.safe_load(first_path.read_text())
     first["effective_to"] = change
     second |= {"version": "2027.1", "effective_from": change}
-    second["disposal_types"]["adult_conditional_caution"]["hour_caps"]["unpaid_work"] = 10
+    unpaid = next(cap for cap in second["disposal_types"]["adult_conditional_caution"]["hour_caps"]
+                  if cap["counts"] == ["unpaid_work"])
+    unpaid["hours"] = 10
     first_path.write_text(yaml.safe_dump(first))
     (rules / "current_practice" / "2027.1.yaml").write_text(yaml.safe_dump(second))
     monkeypatch.setitem(app.extensions, "rule_packs", load_all(rules))
@@ -66,8 +69,8 @@ def test_a_case_still_being_prepared_is_judged_by_the_version_in_force_when_it_i
         demo.screen(case, officer=factories.user("officer-north"))
         assert case.pack_version == "2027.1" and case.screening.pack_version == "2027.1"
         assert [s.pack_version for s in case.screenings] == ["2026.1", "2027.1"]  # the first is kept as it was
-        assert any("most allowed for a adult conditional caution is 10 hours" in p
-                   for p in readiness.condition_problems(case))
+        assert ("Unpaid work adds up to 15 hours; the most allowed for an adult conditional caution is 10 hours."
+                in readiness.condition_problems(case))
         assert case.status is CaseStatus.SCREENING
 
 
@@ -77,5 +80,5 @@ def test_no_version_in_force_on_the_decision_day_is_refused(two_versions, app, m
     current = regimes["current_practice"]
     monkeypatch.setitem(app.extensions, "rule_packs", regimes | {"current_practice": type(current)(
         current.id, current.versions[:1])})  # only the first version, which ends at the change
-    with factories.on_day(two_versions), pytest.raises(RuleViolation, match="no rules for it are in force"):
+    with factories.on_day(two_versions), pytest.raises(RuleViolation, match="the law for it is not in force"):
         demo.screen(case, officer=factories.user("officer-north"))

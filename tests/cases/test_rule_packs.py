@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cases.packs import RULES_DIR, UNLIMITED, RulePackError, load_all, load_pack, load_regime
+from app.cases.pack_reader import RULES_DIR, RulePackError, load_all, load_pack, load_regime
+from app.cases.packs import UNLIMITED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,17 +23,28 @@ def test_shipped_packs_hold_the_domain_figures():
     assert (current.victim_updates.working_days, current.victim_updates.enhanced_working_days) == (5, 1)
     conditional = current.disposal("adult_conditional_caution")
     assert conditional.financial_penalty_caps == {"summary": 50, "either_way": 100, "indictable_only": 150}
-    assert current.offences_committed_from == "any" and statutory.offences_committed_from is not None
-    assert statutory.disposal("diversionary_caution").hour_caps["unpaid_work"] == 20
+    assert conditional.hour_cap("attendance", "reparative").hours == 20  # CJA 2003 s.22(3B)
+    assert conditional.hour_cap("attendance", "punitive") is conditional.hour_cap("attendance", "reparative")
+    assert conditional.hour_cap("attendance", "rehabilitative").hours == UNLIMITED
+    assert conditional.administered_by == ("sergeant_or_above", "dpp_authorised")
+    assert conditional.commencement == "in_force" and conditional.offences_committed_before == "not_commenced"
+    for key in ("diversionary_caution", "community_caution"):
+        assert statutory.disposal(key).commencement == "not_commenced"
+    assert statutory.disposal("diversionary_caution").hour_cap("unpaid_work", None).hours == 20
     community = statutory.disposal("community_caution")
-    assert community.hour_caps["unpaid_work"] == 10
-    assert community.hour_cap("attendance", "reparative") == ("reparative attendance", 10)
-    assert community.hour_cap("attendance", "rehabilitative") == ("rehabilitative attendance", UNLIMITED)
+    assert community.hour_cap("unpaid_work", None).hours == 10
+    assert community.hour_cap("attendance", "reparative").hours == 10
+    assert community.hour_cap("attendance", "rehabilitative").hours == UNLIMITED
     assert "foreign_offender" not in community.condition_types
-    assert "bladed_article" in community.excluded_offence_groups
+    assert {"bladed_article", "sex_trafficking", "firearm_in_public_place"} <= set(community.excluded_offence_groups)
     assert community.indictable_only == "barred"
     assert community.counts_as_rehabilitative_or_reparative("unpaid_work", None)
     assert not community.counts_as_rehabilitative_or_reparative("restrictive", None)
+    assert not community.counts_as_rehabilitative_or_reparative("financial_penalty", "reparative")
+    resolution = current.disposal("community_resolution")
+    assert "payment_to_victim" in resolution.condition_types and resolution.noun == "community resolution"
+    assert "caution" not in (resolution.person_title + resolution.document_title + resolution.consequence_text
+                             ).lower().replace("not a conviction or a caution", "")
 
 
 PACK = RULES_DIR / "current_practice" / "2026.1.yaml"
@@ -59,26 +71,41 @@ def _broken_copy(tmp_path, mutate, version="2026.1") -> Path:
     (lambda d: d.update(version="2027.1"), "version: must match the file name"),
     (lambda d: d.update(effective_from="soon"), "effective_from: must be a date"),
     (lambda d: d.update(effective_to=d["effective_from"]), "effective_to: must be after effective_from"),
-    (lambda d: d.pop("offences_committed_from"), "offences_committed_from: is missing"),
-    (lambda d: d.update(offences_committed_from="whenever"), "offences_committed_from: must be a date, any, or null"),
+    (lambda d: d.pop("earlier_offending"), "earlier_offending: is missing"),
     (lambda d: d["victim_updates"].pop("enhanced_working_days"), "victim_updates.enhanced_working_days: is missing"),
-    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].update(unpaid_work=-1),
-     "disposal_types.adult_conditional_caution.hour_caps.unpaid_work: must be a positive number"),
-    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].pop("unpaid_work"),
-     "disposal_types.adult_conditional_caution.hour_caps.unpaid_work: is missing"),
-    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"]["attendance"].update(punitive=1),
-     "disposal_types.adult_conditional_caution.hour_caps.attendance: unknown purpose(s) punitive"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"].update(commencement="soon"),
+     "disposal_types.adult_conditional_caution.commencement: must be a date or one of in_force, not_commenced"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"].pop("offences_committed_before"),
+     "disposal_types.adult_conditional_caution.offences_committed_before: is missing"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"][2].update(hours=-1),
+     "disposal_types.adult_conditional_caution.hour_caps[2].hours: must be a positive number"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"].pop(2),
+     "disposal_types.adult_conditional_caution.hour_caps: no cap counts the hours of every unpaid work condition"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"][1]["counts"].append(
+        "attendance.reparative"),
+     "disposal_types.adult_conditional_caution.hour_caps: attendance.reparative counted by more than one cap"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["hour_caps"][0]["counts"].append("attendance.idle"),
+     "disposal_types.adult_conditional_caution.hour_caps[0].counts: 'attendance.idle' is not an hours condition"),
     (lambda d: d["disposal_types"]["adult_conditional_caution"]["condition_types"].append("curfew"),
      "disposal_types.adult_conditional_caution.condition_types: unknown condition type 'curfew'"),
-    (lambda d: d["disposal_types"]["adult_conditional_caution"]["rehabilitative_or_reparative"].pop("always"),
-     "disposal_types.adult_conditional_caution.rehabilitative_or_reparative.always: is missing"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["purposes"].append("fun"),
+     "disposal_types.adult_conditional_caution.purposes: unknown purpose 'fun'"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["rehabilitative_or_reparative"].pop("required"),
+     "disposal_types.adult_conditional_caution.rehabilitative_or_reparative.required: is missing"),
     (lambda d: d["disposal_types"]["adult_conditional_caution"]["financial_penalty_caps"].pop("summary"),
      "disposal_types.adult_conditional_caution.financial_penalty_caps.summary: is missing"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"].update(administered_by=["chief"]),
+     "disposal_types.adult_conditional_caution.administered_by: unknown rank 'chief'"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"].update(administered_by=[]),
+     "disposal_types.adult_conditional_caution.administered_by: must name who may give it"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"].update(consequence_text=" "),
+     "disposal_types.adult_conditional_caution.consequence_text: must not be empty"),
     (lambda d: d["disposal_types"]["community_resolution"].update(indictable_only="maybe"),
      "disposal_types.community_resolution.indictable_only: must be one of"),
     (lambda d: d.update(approval_required=["coffee"]), "approval_required: unknown decision 'coffee'"),
     (lambda d: d.update(disposal_types={}), "disposal_types: must list at least one disposal type"),
     (lambda d: d["eligibility_questions"].pop("admits"), "eligibility_questions.admits: is missing"),
+    (lambda d: d["eligibility_questions"].pop("should_be_given"), "eligibility_questions.should_be_given: is missing"),
     (lambda d: d["eligibility_questions"].update(consents=" "), "eligibility_questions.consents: must not be empty"),
     (lambda d: d["eligibility_questions"].update(mood="How are you?"), "unknown question(s) mood"),
 ])
@@ -91,14 +118,12 @@ def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
 def test_unset_legal_values_load_as_not_available_and_explicit_words_as_no_restriction(tmp_path):
     def unset(d):
         caution = d["disposal_types"]["adult_conditional_caution"]
-        caution["hour_caps"]["unpaid_work"] = None
+        caution["hour_caps"][2]["hours"] = None
         caution["financial_penalty_caps"]["summary"] = None
-        d["offences_committed_from"] = None
     pack = load_pack(_broken_copy(tmp_path, unset))
     caution = pack.disposal("adult_conditional_caution")
-    assert caution.hour_caps["unpaid_work"] is None and caution.financial_penalty_caps["summary"] is None
-    assert pack.offences_committed_from is None
-    assert caution.hour_cap("attendance", "reparative")[1] == UNLIMITED
+    assert caution.hour_cap("unpaid_work", None).hours is None and caution.financial_penalty_caps["summary"] is None
+    assert caution.hour_cap("attendance", "rehabilitative").hours == UNLIMITED
 
 
 def test_the_version_in_force_on_a_day_and_versions_that_overlap_are_refused(tmp_path):

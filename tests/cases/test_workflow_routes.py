@@ -96,7 +96,8 @@ def victim(officer, cid):
 
 
 SCREEN = {"evidence_sufficient": "yes", "evidence_decided_by": "officer", "evidence_decision_maker": "PC Amy Clarke",
-          "admits": "yes", "consents": "yes"}
+          "should_be_given": "yes", "should_be_given_decided_by": "officer",
+          "should_be_given_decision_maker": "PC Amy Clarke", "admits": "yes", "consents": "yes"}
 
 
 def screen(officer, cid, **extra):
@@ -137,11 +138,12 @@ def issue(officer, cid, expect=303, **extra):
     return officer.post(f"/cases/{cid}/issue", data, expect=expect)
 
 
-def sign(officer, cid, expect=303):
+def sign(officer, cid, expect=303, administered_by="sergeant_or_above"):
     html = officer.get(f"/cases/{cid}/document").get_data(as_text=True)
     digest = re.search(r'name="document_hash" value="([0-9a-f]{64})"', html).group(1)
     return officer.post(f"/cases/{cid}/document", {"signed_by_name": "Sam Lee", "signed": "y",
-                                                   "document_hash": digest}, expect=expect)
+                                                   "administered_by": administered_by, "document_hash": digest},
+                        expect=expect)
 
 
 def ready_case(app, officer) -> str:
@@ -372,8 +374,8 @@ def test_out_of_order_actions_are_refused(app, officer):
     cid = start(officer)
     r = issue(officer, cid, expect=409)
     assert "This case is draft, so the caution cannot be issued yet" in r.get_data(as_text=True)
-    r = officer.post(f"/cases/{cid}/document", {"signed_by_name": "X", "signed": "y", "document_hash": "0" * 64},
-                     expect=409)
+    r = officer.post(f"/cases/{cid}/document", {"signed_by_name": "X", "signed": "y", "document_hash": "0" * 64,
+                                                "administered_by": "sergeant_or_above"}, expect=409)
     assert "This case is draft, so it cannot be moved to issued" in r.get_data(as_text=True)
     r = officer.post(f"/cases/{cid}/screening", SCREEN | {"caution_date": _d(clock.today())}, expect=409)
     assert "cannot be screened yet" in r.get_data(as_text=True)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from app import clock
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.cases import catalogue, readiness, services
+from app.cases import catalogue, conditions, readiness, services
 from app.cases.models import CaseStatus
 from app.cases.needs import config as needs_config
-from app.cases.queries import prior_cautions
+from app.cases.queries import earlier_disposals
 from app.errors import InvalidTransition, RuleViolation
 from app.extensions import db
 from app.organisations.models import Team
@@ -52,7 +52,9 @@ def _details(case, officer, born=None):
 
 
 ANSWERS = {"evidence_sufficient": True, "evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke",
-           "admits": True, "consents": True, "exceptional_rationale": None, "cps_consent_reference": None}
+           "should_be_given": True, "should_be_given_decided_by": "officer",
+           "should_be_given_decision_maker": "PC Clarke", "admits": True, "consents": True,
+           "exceptional_rationale": None, "cps_consent_reference": None}
 
 
 def _ready(case, officer):
@@ -64,8 +66,8 @@ def _ready(case, officer):
     services.record_victim_view(case, link, {"attempts": [{"on": TODAY().isoformat(), "method": "phone"}],
                                              "could_not_contact": True}, by=officer)
     due = TODAY() + timedelta(weeks=4)
-    services.add_condition(case, {"type": "attendance", "purpose": "reparative", "hours": 3, "details": "Litter pick",
-                                  "due_on": due}, by=officer)
+    conditions.add_condition(case, {"type": "attendance", "purpose": "reparative", "hours": 3,
+                                    "details": "Litter pick", "due_on": due}, by=officer)
     return link
 
 
@@ -77,7 +79,8 @@ def test_each_step_writes_timeline_and_audit(officer):
                                   "admitted": True, "consented": True, "explained": True, "warning_given": True},
                            deadline=TODAY() + timedelta(weeks=16), extension_reason=None, by=officer)
     text = services.caution_text(case)
-    services.record_signature(case, signed_by_name="Sam Lee", shown_hash=services.document_hash(text), by=officer)
+    services.record_signature(case, signed_by_name="Sam Lee", shown_hash=services.document_hash(text),
+                              administered_by="sergeant_or_above", by=officer)
     assert case.status is CaseStatus.ISSUED
     kinds, actions = _trail(case)
     for kind in ("case_opened", "offender_updated", "offence_added", "victim_added", "screened", "needs_assessed",
@@ -106,7 +109,7 @@ def test_conditions_over_the_cap_are_refused(officer):
     case = _new(officer)
     _details(case, officer)
     with pytest.raises(RuleViolation, match="most allowed for this offence is £50"):
-        services.add_condition(case, {"type": "financial_penalty", "amount_pounds": 60, "details": "Pay",
+        conditions.add_condition(case, {"type": "financial_penalty", "amount_pounds": 60, "details": "Pay",
                                       "due_on": TODAY() + timedelta(days=7)}, by=officer)
     problems = readiness.condition_limit_problems(case, {"type": "unpaid_work", "hours": 21, "details": "x",
                                                         "due_on": TODAY() + timedelta(days=7)})
@@ -117,19 +120,31 @@ def test_community_resolution_cannot_have_unpaid_work(officer):
     case = _new(officer, "community_resolution")
     problems = readiness.condition_limit_problems(case, {"type": "unpaid_work", "hours": 2, "details": "x",
                                                         "due_on": TODAY() + timedelta(days=7)})
-    assert problems == [("type", "A community resolution cannot have a unpaid work condition.")]
+    assert problems == [("type", "A community resolution cannot have an unpaid work condition.")]
 
 
-def test_prior_cautions_are_counted_within_the_look_back(officer):
+def test_earlier_disposals_in_resolve_are_listed_whatever_their_age_and_kind(officer):
     a_year_ago = factories.issued(officer, on=TODAY() - timedelta(days=365), given="Ann", family="Earlier")
-    three_years_ago = factories.issued(officer, on=clock.years_before(TODAY(), 3), given="Bob", family="Earlier")
+    ten_years_ago = factories.issued(officer, on=clock.years_before(TODAY(), 10), given="Bob", family="Earlier",
+                                     disposal="community_resolution", conditions=(factories.REHABILITATIVE,))
     team = db.session.scalar(select(Team).where(Team.name == "North Neighbourhood Team"))
     again = [services.start_case(officer=officer, team=team, regime="current_practice",
                                  disposal_type="adult_conditional_caution", person=c.offender)
-             for c in (a_year_ago, three_years_ago)]
-    assert prior_cautions(again[0], TODAY()) == 1
-    assert prior_cautions(again[1], TODAY()) == 0  # outside the pack's look-back
-    assert prior_cautions(a_year_ago, TODAY()) == 0  # a case is not its own earlier caution
+             for c in (a_year_ago, ten_years_ago)]
+    assert [(r.on, r.outcome) for r in earlier_disposals(again[0])] == [(a_year_ago.issued_on,
+                                                                         "Adult conditional caution")]
+    assert [(r.on, r.outcome) for r in earlier_disposals(again[1])] == [(ten_years_ago.issued_on,
+                                                                         "Community resolution")]
+    assert earlier_disposals(a_year_ago) == []  # a case is not its own earlier disposal
+    # Screening the new case: the earlier caution is weighed, and how it was must be recorded.
+    factories.with_details(again[0], officer)
+    services.record_no_victims(again[0], by=officer)
+    refused = services.record_screening(again[0], ANSWERS | {"caution_date": TODAY().isoformat()}, by=officer)
+    assert not refused.eligible and any("record how you took it into account" in r for r in refused.reasons)
+    allowed = services.record_screening(again[0], ANSWERS | {"caution_date": TODAY().isoformat(),
+                                                             "earlier_offending_rationale": "A year apart"},
+                                        by=officer)
+    assert allowed.eligible and "repeat_caution" in allowed.needs_approval
 
 
 def test_screenings_and_needs_assessments_are_kept_and_the_latest_is_current(officer):
@@ -171,7 +186,8 @@ def test_signature_refused_when_the_document_changed(officer):
     services.prepare_issue(case, {"evidence_decided_by": "officer", "evidence_decision_maker": "PC Clarke"},
                            deadline=TODAY() + timedelta(weeks=16), extension_reason=None, by=officer)
     with pytest.raises(RuleViolation, match="changed after it was shown"):
-        services.record_signature(case, signed_by_name="Sam", shown_hash="0" * 64, by=officer)
+        services.record_signature(case, signed_by_name="Sam", shown_hash="0" * 64,
+                                  administered_by="sergeant_or_above", by=officer)
     assert case.status is CaseStatus.READY
 
 

@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.models import AuditEvent
-from app.cases import catalogue
+from app.cases import catalogue, conditions
 from app.cases import queries as case_queries
-from app.cases import services as cases
 from app.cases.models import Case, CaseStatus
 from app.errors import Conflict, InvalidTransition, RuleViolation
 from app.extensions import db
@@ -80,7 +79,8 @@ def test_accept_needs_a_caseworker_of_that_provider(world):
 def test_only_an_issued_case_can_be_referred(world):
     officer = world.users["officer-north"]
     draft = factories.draft(officer, given="Dee")
-    cases.add_condition(draft, factories.REHABILITATIVE | {"due_on": clock.today() + timedelta(weeks=8)}, by=officer)
+    due = clock.today() + timedelta(weeks=8)
+    conditions.add_condition(draft, factories.REHABILITATIVE | {"due_on": due}, by=officer)
     ready = factories.ready(officer, given="Rae")  # everything in place, only the caution not yet given
     assert (draft.status, ready.status) == (CaseStatus.DRAFT, CaseStatus.READY)
     for case in (draft, ready):

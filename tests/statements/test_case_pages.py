@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock, demo
+from app.cases import conditions
 from app.cases import services as cases
 from app.extensions import db
 from app.referrals import services as referrals
@@ -43,6 +44,7 @@ def _large_ready(officer, **names):
                                               "could_not_contact": False, "views": "No views",
                                               "remedy_requested": None, "remedy_declined_reason": None,
                                               "taken_into_account": "Noted"}, by=officer)
+    conditions.confirm_conditions(case, by=officer)  # the victims' views came after the conditions were set
     for _ in range(2):
         demo.screen(case, officer=officer)
         demo.assess_needs(case, officer=officer, alcohol="high")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock, demo
+from app.cases import conditions
 from app.cases import services as cases
 from app.cases.models import ApprovalStatus, Case
 from app.extensions import db
@@ -34,7 +35,7 @@ def _cautioned_again() -> dict:
     cases.add_offence(case, code="TH02", committed_on=clock.today(), location="Market", by=officer)
     link = cases.add_victim(case, kim, enhanced_rights=False, updates_opted_in=True, update_channel="email",
                             by=officer)
-    demo.screen(case, officer=officer, exceptional_rationale="The earlier caution was for something unrelated")
+    demo.screen(case, officer=officer, earlier_offending_rationale="The earlier caution was for something unrelated")
     for approval in [a for a in case.approvals if a.status is ApprovalStatus.PENDING]:
         cases.decide_approval(approval, approve=True, comment=None, by=factories.user("supervisor"))
     demo.assess_needs(case, officer=officer)
@@ -42,7 +43,8 @@ def _cautioned_again() -> dict:
                                           "remedy_requested": None, "remedy_declined_reason": None,
                                           "taken_into_account": None}, by=officer)
     factories.busy(case, 190, officer)
-    cases.add_condition(case, factories.REHABILITATIVE | {"due_on": clock.today() + timedelta(weeks=8)}, by=officer)
+    due = clock.today() + timedelta(weeks=8)
+    conditions.add_condition(case, factories.REHABILITATIVE | {"due_on": due}, by=officer)
     demo.issue_case(case, officer=officer, signed_by="Jordan Smith")
     return {}
 
