@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import func, select
 
 from app.cases.models import Offence
-from app.cases.packs import MODES_OF_TRIAL
+from app.cases.packs import MODES_OF_TRIAL, OFFENCE_FLAGS
 from app.extensions import db
 
 OFFENCES_FILE = Path(__file__).resolve().parent.parent.parent / "config" / "offences.yaml"
@@ -23,8 +23,12 @@ def sync(path: Path = OFFENCES_FILE) -> dict[str, int]:
     for entry in entries:
         if entry.get("mode") not in MODES_OF_TRIAL:
             raise ValueError(f"{path.name}: offence {entry.get('code')!r}: mode must be one of {MODES_OF_TRIAL}")
+        flags = entry.get("flags") or []
+        if not isinstance(flags, list) or set(flags) - set(OFFENCE_FLAGS):
+            raise ValueError(f"{path.name}: offence {entry.get('code')!r}: flags must be a list of {OFFENCE_FLAGS}")
         values = {"title": entry["title"], "category": entry["category"], "mode_of_trial": entry["mode"],
-                  "exclusion_group": entry.get("exclusion"), "legislation": entry.get("act"), "active": True}
+                  "exclusion_group": entry.get("exclusion"), "legislation": entry.get("act"), "flags": flags,
+                  "active": True}
         seen.add(entry["code"])
         offence = existing.get(entry["code"])
         if offence is None:

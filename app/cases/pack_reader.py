@@ -21,6 +21,7 @@ from app.cases.packs import (
     MODES_OF_TRIAL,
     NONE,
     NOT_COMMENCED,
+    OFFENCE_FLAGS,
     PURPOSES,
     QUESTIONS,
     RANKS,
@@ -137,6 +138,8 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
     counts = g(raw, "rehabilitative_or_reparative", dict, where=where)
     counts_where = f"{where}rehabilitative_or_reparative."
     guidance = g(raw, "guidance", dict, where=where)
+    for flag in set(guidance) - set(OFFENCE_FLAGS):
+        r.fail(f"{where}guidance.{flag}", f"must be one of {', '.join(OFFENCE_FLAGS)}")
     return DisposalType(
         key=key, label=r.text(raw, "label", where), noun=r.text(raw, "noun", where),
         person_title=r.text(raw, "person_title", where), document_title=r.text(raw, "document_title", where),

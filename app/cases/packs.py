@@ -30,6 +30,7 @@ REHABILITATIVE_OR_REPARATIVE = ("rehabilitative", "reparative")
 MODES_OF_TRIAL = ("summary", "either_way", "indictable_only")
 INDICTABLE_ONLY_POLICIES = ("barred", "exceptional_with_cps_consent")
 RANKS = ("constable", "sergeant_or_above", "dpp_authorised")  # who may administer a disposal
+OFFENCE_FLAGS = ("hate_crime", "domestic_abuse")  # kinds of offence a pack may have guidance for
 APPROVALS = ("exceptional_circumstances", "indictable_only", "deadline_extension", "repeat_caution")
 QUESTIONS = ("evidence_sufficient", "evidence_decided_by", "should_be_given", "should_be_given_decided_by",
              "admits", "consents", "exceptional_rationale", "cps_consent_reference", "earlier_offending_rationale")

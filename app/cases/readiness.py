@@ -81,9 +81,8 @@ def age_problem(case: Case, on: date) -> str | None:
 
 def offence_guidance(case: Case) -> list[str]:
     """What the case's rule pack asks the officer to weigh about its offences (e.g. hate crime)."""
-    guidance = disposal_of(case).guidance
-    return list(dict.fromkeys(guidance[flag] for co in case.offences for flag in (co.offence.flags or ())
-                              if flag in guidance))
+    return list(rules.guidance_for(disposal_of(case), (flag for co in case.offences
+                                                       for flag in (co.offence.flags or ()))))
 
 
 def details_problems(case: Case) -> list[str]:

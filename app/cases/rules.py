@@ -151,9 +151,13 @@ def screen(pack: RulePack, disposal_key: str, f: ScreeningFacts) -> Eligibility:
     if f.exceptional_rationale:
         approvals.append("exceptional_circumstances")
     needed = tuple(dict.fromkeys(a for a in approvals if a in pack.approval_required))
-    guidance = tuple(dict.fromkeys(d.guidance[flag] for o in f.offences for flag in o.flags if flag in d.guidance))
     return Eligibility(eligible=not bad, reasons=tuple(ok + bad), problems=tuple(bad), approvals=needed,
-                       guidance=guidance)
+                       guidance=guidance_for(d, (flag for o in f.offences for flag in o.flags)))
+
+
+def guidance_for(d: DisposalType, flags) -> tuple[str, ...]:
+    """The pack's words for the officer about these kinds of offence (e.g. hate crime), each once."""
+    return tuple(dict.fromkeys(d.guidance[flag] for flag in flags if flag in d.guidance))
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ def _broken_copy(tmp_path, mutate, version="2026.1") -> Path:
      "disposal_types.adult_conditional_caution.consequence_text: must not be empty"),
     (lambda d: d["disposal_types"]["community_resolution"].update(indictable_only="maybe"),
      "disposal_types.community_resolution.indictable_only: must be one of"),
+    (lambda d: d["disposal_types"]["adult_conditional_caution"]["guidance"].update(rude="Words."),
+     "disposal_types.adult_conditional_caution.guidance.rude: must be one of hate_crime, domestic_abuse"),
     (lambda d: d.update(approval_required=["coffee"]), "approval_required: unknown decision 'coffee'"),
     (lambda d: d.update(disposal_types={}), "disposal_types: must list at least one disposal type"),
     (lambda d: d["eligibility_questions"].pop("admits"), "eligibility_questions.admits: is missing"),
