@@ -49,22 +49,28 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
         scheduler.start_in_background(app)
     logging.basicConfig(level=logging.INFO)
+    from app.web import redact
+
+    redact.install()
     return app
 
 
 def _dev_idp_providers(cfg) -> list[settings.OIDCProvider]:
     from app.demo import IDENTITY
 
+    # The public client asks for and requires One Login's medium level, as the public's real provider does.
+    one_login = {"auth_params": {"vtr": '["Cl.Cm"]'}, "required_vot": "Cl.Cm"}
     return [settings.OIDCProvider(
         name=name, label=f"Development sign-in ({kind})", issuer=cfg["DEV_IDP_ISSUER"],
         client_id=f"resolve-{kind}", client_secret=f"dev-{kind}-secret", kind=kind, identity=IDENTITY,
+        **(one_login if kind == "public" else {}),
     ) for name, kind in DEV_IDP_CLIENTS.items()]
 
 
 def _init_extensions(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from app.auth import providers
+    from app.auth import providers, throttle
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
     from app.cases import pack_reader
@@ -101,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
         return user
 
     providers.init_app(app)
+    throttle.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
     app.extensions["rule_packs"] = pack_reader.load_all()
     # The operational files in config/ are read once and checked here too, not by the first page that needs them.

@@ -32,6 +32,8 @@ class OIDCProvider:
     private_key_file: str | None = None
     scopes: tuple[str, ...] = ("openid", "profile", "email")
     auth_params: dict = field(default_factory=dict)
+    # The vector of trust an ID token's `vot` must reach (e.g. One Login's "Cl.Cm"); None: the provider has none.
+    required_vot: str | None = None
     # Users are recorded under (identity, subject). It is the issuer, except for the development provider, whose
     # issuer URL carries the port: its personas are the same people whatever port `make run` uses.
     identity: str | None = None
@@ -62,13 +64,22 @@ def _provider(raw: dict, where: str) -> OIDCProvider:
     if "openid" not in scopes:
         raise ConfigError(f"{where}: OIDC provider '{name}' scopes must include 'openid'")
     known = {"name", "label", "issuer", "client_id", "kind", "client_secret", "private_key_file", "scopes",
-             "auth_params"}
+             "auth_params", "required_vot"}
     if unknown := set(raw) - known:
         raise ConfigError(f"{where}: OIDC provider '{name}' has unknown setting(s) {', '.join(sorted(unknown))}")
+    required_vot = raw.get("required_vot") or None
+    if required_vot is not None:
+        from app.auth import vot
+
+        try:
+            vot.parse(str(required_vot))
+        except vot.InvalidVector as exc:
+            raise ConfigError(f"{where}: OIDC provider '{name}' required_vot: {exc}") from None
     return OIDCProvider(
         name=name, label=raw["label"], issuer=raw["issuer"].rstrip("/"), client_id=raw["client_id"],
         kind=raw["kind"], client_secret=raw.get("client_secret"), private_key_file=raw.get("private_key_file"),
         scopes=tuple(scopes), auth_params=dict(raw.get("auth_params") or {}),
+        required_vot=str(required_vot) if required_vot else None,
     )
 
 
@@ -125,7 +136,17 @@ def load(name: str, env: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "OIDC_PROVIDERS": providers_from_env(env),
         "DEV_IDP_ENABLED": False,
-        "SESSION_COOKIE_NAME": "resolve_session",
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain, so no
+        # other host (a sibling subdomain) can plant or overwrite it. Development serves plain http, so no prefix.
+        "SESSION_COOKIE_NAME": "__Host-session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        # A sign-in in progress (state, nonce, PKCE verifier) lives in this signed cookie, not in a session row.
+        "SIGN_IN_COOKIE_NAME": "__Host-sign-in",
+        "SIGN_IN_PENDING_SECONDS": int(env.get("SIGN_IN_PENDING_SECONDS", "600")),
+        # Sign-in starts per client address in a fixed window (per web process).
+        "SIGN_IN_RATE_LIMIT": int(env.get("SIGN_IN_RATE_LIMIT", "20")),
+        "SIGN_IN_RATE_WINDOW_SECONDS": int(env.get("SIGN_IN_RATE_WINDOW_SECONDS", "60")),
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -149,6 +170,8 @@ def load(name: str, env: dict | None = None) -> dict:
             "DEV_IDP_ENABLED": True,
             "DEV_IDP_ISSUER": env.get("DEV_IDP_ISSUER", f"http://127.0.0.1:{port}/dev-idp"),
             "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_NAME": "resolve_session",
+            "SIGN_IN_COOKIE_NAME": "resolve_sign_in",
             "HSTS": False,
             "PREFERRED_URL_SCHEME": "http",
             "RUN_SCHEDULER_IN_WEB": _truthy(env.get("RUN_SCHEDULER_IN_WEB")),
@@ -159,6 +182,8 @@ def load(name: str, env: dict | None = None) -> dict:
             "SQLALCHEMY_DATABASE_URI": _database_url(env.get("TEST_DATABASE_URL", ""))
             or f"sqlite:///{instance / 'test.db'}",
             "OIDC_HTTP_TIMEOUT": 2.0,
+            # The suite signs in hundreds of times from one address; the rate-limit tests set their own limit.
+            "SIGN_IN_RATE_LIMIT": int(env.get("SIGN_IN_RATE_LIMIT", "0")),
         }
     if name == "production":
         _refuse_unsafe_production(cfg, env)

@@ -72,6 +72,7 @@ class Code:
     nonce: str | None
     code_challenge: str | None
     code_challenge_method: str | None
+    vot: str | None = None  # the vector of trust the ID token reports, as One Login does for the vtr asked for
     auth_time: int = field(default_factory=lambda: int(time.time()))
 
     def get_redirect_uri(self):
@@ -143,7 +144,8 @@ def create_dev_idp(issuer: str, clients: list[Client], key_path: Path, template_
             store.put(Code(code=code, client_id=req.client.client_id, redirect_uri=req.payload.redirect_uri,
                            scope=req.scope, user_key=req.user.key, nonce=data.get("nonce"),
                            code_challenge=data.get("code_challenge"),
-                           code_challenge_method=data.get("code_challenge_method")))
+                           code_challenge_method=data.get("code_challenge_method"),
+                           vot=_first_vector(data.get("vtr"))))
 
         def query_authorization_code(self, code, client):
             item = store.take(code)
@@ -158,6 +160,12 @@ def create_dev_idp(issuer: str, clients: list[Client], key_path: Path, template_
             return PERSONAS_BY_KEY.get(authorization_code.user_key)
 
     class IdToken(OpenIDCode):
+        def get_authorization_code_claims(self, authorization_code):
+            claims = super().get_authorization_code_claims(authorization_code)
+            if authorization_code.vot:
+                claims["vot"] = authorization_code.vot
+            return claims
+
         def exists_nonce(self, nonce, req):
             return any(c.nonce == nonce and c.client_id == req.payload.client_id for c in store.codes.values())
 
@@ -209,7 +217,7 @@ def create_dev_idp(issuer: str, clients: list[Client], key_path: Path, template_
             "scopes_supported": ["openid", "profile", "email"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
-            "claims_supported": ["sub", "name", "email", "nonce"],
+            "claims_supported": ["sub", "name", "email", "nonce", "vot"],
         }
 
     @idp.get("/jwks")
@@ -249,6 +257,15 @@ def create_dev_idp(issuer: str, clients: list[Client], key_path: Path, template_
         return render_template("devidp/signed_out.html", static_url=static_url)
 
     return idp
+
+
+def _first_vector(vtr: str | None) -> str | None:
+    """One Login answers a vtr (a JSON list of vectors) with the first in the ID token's vot; none, no vot."""
+    try:
+        vectors = json.loads(vtr) if vtr else None
+    except ValueError:
+        return None
+    return vectors[0] if isinstance(vectors, list) and vectors and isinstance(vectors[0], str) else None
 
 
 def _origin(url: str) -> str:

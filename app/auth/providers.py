@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import current_app
 
+from app.auth.pending import CookieStateOAuth
 from config.settings import OIDCProvider
 
 
 def init_app(app) -> None:
-    oauth = OAuth(app)
+    oauth = CookieStateOAuth(app)
     for p in app.config["OIDC_PROVIDERS"]:
         kwargs = {"scope": " ".join(p.scopes), "code_challenge_method": "S256",
                   "token_endpoint_auth_method": p.token_auth_method,

@@ -6,14 +6,15 @@ from urllib.parse import urlencode
 
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from app.auth import providers, services
+from app.auth import pending, providers, services, throttle, vot
 from app.web.commit import keep_on_error
 
 bp = Blueprint("auth", __name__)
+bp.after_request(pending.save)
 
 
 @bp.get("/sign-in")
@@ -28,6 +29,9 @@ def sign_in():
 @bp.get("/sign-in/<name>")
 def start(name: str):
     provider, client = providers.get(name) or abort(404)
+    if not throttle.allow_sign_in_start():
+        return render_template("auth/too_many.html"), 429, {"Retry-After": str(current_app.config[
+            "SIGN_IN_RATE_WINDOW_SECONDS"])}
     try:
         # OIDC Discovery 4.3: the document must name the issuer we were configured with.
         if client.load_server_metadata().get("issuer", "").rstrip("/") != provider.issuer:
@@ -68,13 +72,19 @@ def callback(name: str):
     except RequestException:
         return _unavailable(provider)
     except (OAuthError, JoseError, ValueError) as exc:
-        services.sign_in_failed(provider.name, _failure_reason(exc))
-        keep_on_error()
-        return render_template("auth/failed.html"), 400
+        return _failed(provider, _failure_reason(exc))
+    # The vtr we asked for travels in the browser's URL, so anyone can lower it: check what the token says.
+    if provider.required_vot and (short := vot.shortfall(provider.required_vot, claims.get("vot"))):
+        return _failed(provider, short)
     try:
         user = services.sign_in(provider, dict(claims))
     except services.SignInRefused:
         keep_on_error()
+        # Keep what a sign-out needs, so the page can end the provider's session: otherwise signing in again
+        # would bring back the same identity at once.
+        session.clear()
+        session.rotate(None)
+        session["provider"], session["id_token"] = name, token["id_token"]
         return render_template("auth/no_access.html"), 403
     session.clear()
     session.rotate(user.id)
@@ -84,11 +94,14 @@ def callback(name: str):
 
 
 @bp.post("/sign-out")
-@login_required
 def sign_out():
+    """Sign out of Resolve and of the provider: for a signed-in user, and for one Resolve refused."""
     provider_name, id_token = session.get("provider"), session.get("id_token")
-    services.sign_out(current_user)
-    logout_user()
+    if current_user.is_authenticated:
+        services.sign_out(current_user)
+        logout_user()
+    elif not provider_name:
+        return redirect(url_for("auth.sign_in"), 303)
     session.end()
     done = url_for("auth.signed_out", _external=True)
     found = providers.get(provider_name) if provider_name else None
@@ -108,6 +121,12 @@ def sign_out():
 @bp.get("/signed-out")
 def signed_out():
     return render_template("auth/signed_out.html")
+
+
+def _failed(provider, reason: str):
+    services.sign_in_failed(provider.name, reason)
+    keep_on_error()
+    return render_template("auth/failed.html"), 400
 
 
 def _unavailable(provider):
