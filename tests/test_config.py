@@ -106,6 +106,10 @@ def test_unknown_configuration_name_is_refused():
     (_providers(STAFF | {"scopes": ["profile"]}), "OIDC provider 'police' scopes must include 'openid'"),
     (_providers(STAFF | {"clientid": "typo"}), "OIDC provider 'police' has unknown setting(s) clientid"),
     (_providers(STAFF, STAFF), "OIDC provider names must be unique"),
+    (_providers(STAFF | {"required_vot": "Cl.Cx"}),
+     "OIDC provider 'police' required_vot: 'Cl.Cx' has a C component we do not know"),
+    (_providers(STAFF | {"required_vot": "medium"}),
+     "OIDC provider 'police' required_vot: 'medium' is not a vector of trust"),
     (_providers("police"), "each OIDC provider must be an object"),
     (json.dumps(STAFF), "OIDC_PROVIDERS must be a JSON list of providers"),
     ("[{'name': 'police'}]", "OIDC_PROVIDERS is not valid JSON"),
@@ -144,7 +148,8 @@ def test_an_unreadable_provider_file_is_named(tmp_path):
 def _one_login(pem: Path) -> dict:
     return {"name": "one-login", "label": "GOV.UK One Login", "issuer": "https://oidc.account.gov.uk/",
             "client_id": "resolve-public", "private_key_file": str(pem), "kind": "public",
-            "scopes": ["openid", "email", "phone"], "auth_params": {"vtr": '["Cl.Cm"]', "ui_locales": "en"}}
+            "scopes": ["openid", "email", "phone"], "auth_params": {"vtr": '["Cl.Cm"]', "ui_locales": "en"},
+            "required_vot": "Cl.Cm"}
 
 
 def _check_loaded(providers: list[settings.OIDCProvider], pem: Path) -> None:
@@ -160,6 +165,7 @@ def _check_loaded(providers: list[settings.OIDCProvider], pem: Path) -> None:
     assert one_login.private_key_file == str(pem) and one_login.token_auth_method == "private_key_jwt"
     assert one_login.scopes == ("openid", "email", "phone")
     assert one_login.auth_params == {"vtr": '["Cl.Cm"]', "ui_locales": "en"}
+    assert one_login.required_vot == "Cl.Cm" and police.required_vot is None
 
 
 def test_providers_load_from_json_in_the_environment(pem):
@@ -239,6 +245,32 @@ def test_production_app_sends_hsts_and_secure_cookies(production_app):
     assert sign_in.status_code == 200
     assert "Police sign-in" in html and "GOV.UK One Login" in html and "Development sign-in" not in html
     assert production_app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def _set_cookie(response, name: str) -> list[str]:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    return [part.strip() for part in header.split(";")]
+
+
+def test_production_cookies_use_the_host_prefix(production_app):
+    """__Host- cookies are refused by browsers unless Secure, Path=/ and without Domain: no other host can set
+    them. Both the session cookie and the pending sign-in cookie, as the production app really writes them."""
+    from app.auth import pending
+    from app.auth.sessions import ServerSession
+
+    cfg = production_app.config
+    assert (cfg["SESSION_COOKIE_NAME"], cfg["SIGN_IN_COOKIE_NAME"]) == ("__Host-session", "__Host-sign-in")
+    with production_app.app_context():
+        db.create_all()
+    with production_app.test_request_context("/", base_url="https://resolve.example"):
+        response = production_app.response_class()
+        production_app.session_interface.save_session(production_app, ServerSession({"k": "v"}), response)
+        pending.put("police", "state", {"nonce": "n"})
+        pending.save(response)
+    for name in ("__Host-session", "__Host-sign-in"):
+        parts = _set_cookie(response, name)
+        assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= set(parts), parts
+        assert not any(p.lower().startswith("domain=") for p in parts), parts
 
 
 def test_production_app_refuses_a_dev_provider_even_if_overridden(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from app import create_app, demo
 from app.audit.models import AuditEvent
+from app.auth import pending
 from app.auth.models import UserSession
 from app.extensions import db
 from config.settings import OIDCProvider
@@ -32,6 +33,7 @@ from tests.auth import rogue_op
 from tests.conftest import csrf_from
 
 COOKIE = "resolve_session"
+PENDING = "resolve_sign_in"
 FAILED = "We could not sign you in"
 TIMEOUT = 10
 
@@ -86,9 +88,20 @@ def _local(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _cookie(client) -> str | None:
-    found = client.get_cookie(COOKIE, domain="127.0.0.1")
+def _cookie(client, name: str = COOKIE) -> str | None:
+    found = client.get_cookie(name, domain="127.0.0.1")
     return found.value if found else None
+
+
+def _pending(app, raw: str | None) -> dict | None:
+    """The sign-in in progress that a pending-sign-in cookie value holds (None if it is not a valid one)."""
+    with app.test_request_context():
+        return pending.decode(raw)
+
+
+def _all_rows(app) -> int:
+    with _db(app) as s:
+        return s.scalar(select(func.count()).select_from(UserSession))
 
 
 def _plant(client, value: str) -> None:
@@ -208,12 +221,13 @@ def test_sign_in_end_to_end_over_http(app, live_url, demo_data, persona):
         assert len(query["nonce"]) >= 20
         assert query["nonce"] != query["state"]
 
-        # The portal keeps the verifier, state and nonce server-side; the challenge is the verifier's S256.
-        pending = browser.cookies.get(COOKIE)
-        assert pending
-        user_id, data = _session_row(app, pending)
-        assert user_id is None
-        kept = data[f"_state_{provider}_{query['state']}"]["data"]
+        # The portal keeps the verifier, state and nonce in a signed cookie, and no session row for a visitor
+        # who has not signed in; the challenge is the verifier's S256.
+        assert browser.cookies.get(COOKIE) is None
+        assert _all_rows(app) == 0
+        held = _pending(app, browser.cookies.get(PENDING))
+        assert (held["provider"], held["state"]) == (provider, query["state"])
+        kept = held["data"]
         assert kept["nonce"] == query["nonce"]
         assert _s256(kept["code_verifier"]) == query["code_challenge"]
         assert kept["code_verifier"] not in authorise
@@ -237,9 +251,9 @@ def test_sign_in_end_to_end_over_http(app, live_url, demo_data, persona):
         assert home.status_code == 200
         assert f"Signed in as <strong>{who.name}</strong>" in home.text
         signed_in = browser.cookies.get(COOKIE)
+        assert browser.cookies.get(PENDING) is None  # used once, then deleted
 
-    assert signed_in != pending
-    assert _session_row(app, pending) is None
+    assert _all_rows(app) == 1
     assert _session_row(app, signed_in)[0] == demo_data[persona]
     assert [actor for _, _, actor in _audit(app, "auth.sign_in")] == [demo_data[persona]]
 
@@ -280,8 +294,7 @@ def test_dev_provider_refuses_a_used_code_even_with_the_right_verifier(app, clie
     """The portal-level replay above cannot tell a deleted code from a PKCE mismatch; this replays exactly."""
     callback = _dev_authorise(client, "officer-north")
     query = _query(callback)
-    _, data = _session_row(app, _cookie(client))
-    verifier = data[f"_state_dev-staff_{query['state']}"]["data"]["code_verifier"]
+    verifier = _pending(app, _cookie(client, PENDING))["data"]["code_verifier"]
     assert client.get(callback).status_code == 303
     replay = requests.post(f"{live_url}/dev-idp/token", auth=("resolve-staff", "dev-staff-secret"), timeout=TIMEOUT,
                            data={"grant_type": "authorization_code", "code": query["code"], "code_verifier": verifier,
@@ -353,22 +366,20 @@ def test_unreachable_provider_gives_a_friendly_503(app, rogue_app, provider):
 
 def test_session_cookie_changes_at_sign_in(app, client, demo_data):
     callback = _dev_authorise(client, "officer-north")
-    before = _cookie(client)
-    assert before, "starting a sign-in stores the OIDC state, so there is a session cookie"
-    assert _session_row(app, before)[0] is None
+    assert _cookie(client) is None, "starting a sign-in keeps its state in the pending cookie, not a session"
+    assert _cookie(client, PENDING)
     assert client.get(callback).status_code == 303
     after = _cookie(client)
-    assert after and after != before
-    assert _session_row(app, before) is None
+    assert after
     assert _session_row(app, after)[0] == demo_data["officer-north"]
+    assert _all_rows(app) == 1
 
 
 def test_attacker_chosen_cookie_value_is_never_adopted(app, client, demo_data):
     planted = "attacker-chosen-value-0123456789"
     _plant(client, planted)
     callback = _dev_authorise(client, "officer-north")
-    assert _cookie(client) != planted  # an unknown value is ignored, not turned into a session
-    assert _session_row(app, planted) is None
+    assert _session_row(app, planted) is None  # an unknown value is ignored, not turned into a session
     assert client.get(callback).status_code == 303
     assert _cookie(client) != planted
     assert client.get("/").status_code == 200
@@ -379,11 +390,13 @@ def test_attacker_chosen_cookie_value_is_never_adopted(app, client, demo_data):
     assert _session_row(app, planted) is None
 
 
-def test_genuine_anonymous_session_planted_by_an_attacker_is_not_adopted(app, client, demo_data):
-    attacker = app.test_client()
-    assert attacker.get("/sign-in/dev-staff").status_code == 302
+def test_genuine_anonymous_session_planted_by_an_attacker_is_not_adopted(app, client, rogue_app, rogue, live_url,
+                                                                         demo_data):
+    # The one session a visitor gets without signing in: the refused one, kept so that they can sign out.
+    attacker = rogue_app.test_client()
+    assert _rogue_callback(attacker, rogue, live_url, "valid").status_code == 403
     planted = _cookie(attacker)
-    assert planted and _session_row(app, planted) is not None
+    assert planted and _session_row(app, planted)[0] is None
 
     _plant(client, planted)
     callback = _dev_authorise(client, "officer-north")
@@ -392,7 +405,6 @@ def test_genuine_anonymous_session_planted_by_an_attacker_is_not_adopted(app, cl
     assert _cookie(client) != planted
     assert client.get("/").status_code == 200
 
-    _assert_signed_out_browser(attacker)
     assert _session_row(app, planted) is None
     assert _signed_in_rows(app) == 1
 
