@@ -68,6 +68,9 @@ def _provider(raw: dict, where: str) -> OIDCProvider:
     if unknown := set(raw) - known:
         raise ConfigError(f"{where}: OIDC provider '{name}' has unknown setting(s) {', '.join(sorted(unknown))}")
     required_vot = raw.get("required_vot") or None
+    if "vtr" in (raw.get("auth_params") or {}) and required_vot is None:
+        # Asking for a level is not enough: the vtr can be lowered in the browser, only the token's vot counts.
+        raise ConfigError(f"{where}: OIDC provider '{name}' asks for a vtr, so it must set required_vot")
     if required_vot is not None:
         from app.auth import vot
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flask
 import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
@@ -108,6 +109,8 @@ def test_unknown_configuration_name_is_refused():
     (_providers(STAFF, STAFF), "OIDC provider names must be unique"),
     (_providers(STAFF | {"required_vot": "Cl.Cx"}),
      "OIDC provider 'police' required_vot: 'Cl.Cx' has a C component we do not know"),
+    (_providers(STAFF | {"auth_params": {"vtr": '["Cl.Cm"]'}}),
+     "OIDC provider 'police' asks for a vtr, so it must set required_vot"),
     (_providers(STAFF | {"required_vot": "medium"}),
      "OIDC provider 'police' required_vot: 'medium' is not a vector of trust"),
     (_providers("police"), "each OIDC provider must be an object"),
@@ -267,10 +270,21 @@ def test_production_cookies_use_the_host_prefix(production_app):
         production_app.session_interface.save_session(production_app, ServerSession({"k": "v"}), response)
         pending.put("police", "state", {"nonce": "n"})
         pending.save(response)
-    for name in ("__Host-session", "__Host-sign-in"):
-        parts = _set_cookie(response, name)
+        token = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    with production_app.test_request_context("/", base_url="https://resolve.example",
+                                             headers={"Cookie": f"__Host-session={token}; __Host-sign-in=x"}):
+        ended = production_app.response_class()
+        session = production_app.session_interface.open_session(production_app, flask.request)
+        session.end()
+        production_app.session_interface.save_session(production_app, session, ended)
+        pending.clear()
+        pending.save(ended)
+    # Setting and deleting both: a browser ignores a __Host- Set-Cookie without these attributes.
+    for name, written in [(n, r) for n in ("__Host-session", "__Host-sign-in") for r in (response, ended)]:
+        parts = _set_cookie(written, name)
         assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= set(parts), parts
         assert not any(p.lower().startswith("domain=") for p in parts), parts
+    assert "Max-Age=0" in _set_cookie(ended, "__Host-session")
 
 
 def test_production_app_refuses_a_dev_provider_even_if_overridden(tmp_path, monkeypatch):

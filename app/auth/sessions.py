@@ -76,7 +76,7 @@ class ServerSessionInterface(SessionInterface):
             if old_key:
                 db.session.execute(delete(UserSession).where(UserSession.id == old_key))
                 db.session.commit()
-            response.delete_cookie(name, domain=cookie["domain"], path=cookie["path"])
+            response.delete_cookie(name, **cookie)  # with the same attributes, or a __Host- deletion is ignored
             return
         now = clock.now()
         if session.token is None and not session:
@@ -85,9 +85,12 @@ class ServerSessionInterface(SessionInterface):
             if old_key:
                 db.session.execute(delete(UserSession).where(UserSession.id == old_key))
             session.token = secrets.token_urlsafe(32)
+            # A session without a user (one the portal refused, kept so that they can sign out) lasts no longer
+            # than the idle limit.
+            lasts = timedelta(hours=app.config["SESSION_MAX_HOURS"]) if session.user_pk else self._idle(app)
             db.session.add(UserSession(
                 id=_key(session.token), user_id=session.user_pk, data=dict(session), created_at=now,
-                last_seen_at=now, expires_at=now + timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+                last_seen_at=now, expires_at=now + lasts,
             ))
             db.session.commit()
             response.set_cookie(name, session.token, **cookie)

@@ -210,6 +210,10 @@ def test_a_refused_user_can_sign_out_and_sign_in_again(app, live_url, client, de
     html = refused.get_data(as_text=True)
     assert "Your account cannot use Resolve yet" in html
     assert _signed_in_rows(app) == 0
+    with _db(app) as s:  # the session kept for signing out lasts no longer than the idle limit
+        [row] = s.scalars(select(UserSession)).all()
+        assert row.user_id is None
+        assert row.expires_at - row.created_at == timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
 
     response = client.post("/sign-out", data={"csrf_token": csrf_from(html)})
     assert response.status_code == 303
