@@ -109,14 +109,14 @@ def test_vectors_are_compared_per_component(required, achieved, short):
 
 
 def test_cookieless_sign_in_starts_create_no_session_rows(app, demo_data):
-    for i in range(30):
-        response = app.test_client().get(f"/sign-in/dev-{'staff' if i % 2 else 'public'}")
-        assert response.status_code == 302
+    responses = [app.test_client().get(f"/sign-in/dev-{'staff' if i % 2 else 'public'}") for i in range(30)]
+    assert [r.status_code for r in responses] == [302] * 30
+    assert _all_rows(app) == 0
+    for response in responses:
         [cookie] = response.headers.getlist("Set-Cookie")
         parts = {p.strip().split("=")[0] for p in cookie.split(";")}
         assert cookie.startswith(f"{PENDING}=") and {"HttpOnly", "Path", "SameSite", "Max-Age"} <= parts
         assert "Max-Age=600" in cookie
-    assert _all_rows(app) == 0
 
 
 def test_a_pending_sign_in_expires(app, client, demo_data):
