@@ -21,6 +21,7 @@ from app.extensions import db
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import forms, queries, services
+from app.referrals.dataset import digest
 from app.referrals.models import WORKING_STATUSES, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import outcomes
 from app.timeline.models import TimelineEvent
@@ -40,9 +41,8 @@ def vocabulary() -> dict:
 # --- the officer refers ---------------------------------------------------------------------------------------
 
 
-@bp.route("/new/<case_id>", methods=["GET", "POST"])
-@login_required
-def new(case_id: str):
+def _referral_form(case_id: str):
+    """The case, its referral form (with the conditions and services to choose from) and the service rows."""
     case = access.case_or_404(case_id, need="work",
                               load=access.CASE_WORK if request.method == "POST" else access.CASE_REFER)
     if not access.can_refer(current_user, case):
@@ -55,17 +55,54 @@ def new(case_id: str):
     form = forms.ReferralForm(data={"condition": str(case.conditions[0].public_id)} if len(case.conditions) == 1
                               and request.method == "GET" else None)
     form.set_choices(case.conditions, rows)
-    if request.method == "GET" and (chosen := request.args.get("condition")):
-        form.condition.data = chosen if chosen in form.condition.choices else None
-    if form.validate_on_submit() and form.attempt(lambda: services.send_referral(
-            case, access.condition_or_404(case, form.condition.data), access.service_or_404(form.service.data),
-            risks=form.risks.data, safeguarding=form.safeguarding.data, by=current_user)):
-        return redirect_to("cases.show", case_id=case.public_id)
+    return case, form, rows
+
+
+def _choices(case, form) -> dict:
+    return {"case": case, "condition": access.condition_or_404(case, form.condition.data),
+            "service": access.service_or_404(form.service.data), "risks": form.risks.data,
+            "safeguarding": form.safeguarding.data, "victim_agreed": bool(form.victim_agreed.data),
+            "by": current_user}
+
+
+def _form_page(case, form, rows, *, status: int):
     declined = db.session.scalars(access.visible_referrals(current_user).where(
         Referral.case_id == case.id, Referral.status == ReferralStatus.DECLINED)).all()
+    restorative = {str(r["service"].public_id) for r in rows
+                   if getattr(directory_config().categories.get(r["service"].category), "victim_contact", False)}
+    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined,
+                  offer_agreement=bool(case.victims and restorative), status=status)
+
+
+@bp.route("/new/<case_id>", methods=["GET", "POST"])
+@login_required
+def new(case_id: str):
+    """The referral form; then the check-answers page: the dataset exactly as the provider would receive it."""
+    case, form, rows = _referral_form(case_id)
+    if request.method == "GET" and (chosen := request.args.get("condition")):
+        form.condition.data = chosen if chosen in form.condition.choices else None
+    if request.method == "POST" and form.change.data:  # back from the check page, to change the answers
+        return _form_page(case, form, rows, status=200)
+    if form.validate_on_submit() and form.attempt(lambda: services.prepare_referral(**_choices(case, form))):
+        dataset = form.result
+        return render("referrals/check.html", case=case, form=form, d=dataset, checked=digest(dataset),
+                      service=access.service_or_404(form.service.data))
     if not form.is_submitted():
         audit.record("case.view", actor=current_user, obj=case, purpose="referral")
-    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined, status=form_status(form))
+    return _form_page(case, form, rows, status=form_status(form))
+
+
+@bp.post("/new/<case_id>/send")
+@login_required
+def send(case_id: str):
+    """Confirm and send what the check page showed; a refusal shows the form again with what to change."""
+    case, form, rows = _referral_form(case_id)
+    if not form.checked.data and form.is_submitted():
+        form.form_errors.append("Check the referral details before sending it.")
+    elif form.validate_on_submit() and form.attempt(lambda: services.send_referral(
+            **_choices(case, form), checked=form.checked.data)):
+        return redirect_to("cases.show", case_id=case.public_id)
+    return _form_page(case, form, rows, status=422)
 
 
 # --- one referral -------------------------------------------------------------------------------------------------
