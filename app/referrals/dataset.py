@@ -104,7 +104,7 @@ def victims_of(case: Case) -> list[Victim]:
 def victim_problems(case: Case, dataset: dict) -> list[tuple[str | None, str]]:
     """(form field, message) for each free-text part of the dataset that mentions a victim's details."""
     hits: dict[str, list[str]] = {}
-    for key, kind in victim_match.find(free_text(dataset), victims_of(case)):
+    for key, kind in victim_match.find(free_text(dataset), victims_of(case), person=case.offender.full_name):
         hits.setdefault(key, []).append(KINDS[kind].removeprefix("the victim's "))
     problems = []
     for key, field, words in FREE_TEXT:

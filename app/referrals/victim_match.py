@@ -81,8 +81,9 @@ def _address_lines(address: str) -> list[list[str]]:
     return found
 
 
-def mentions(text: str | None, victim: Victim) -> list[str]:
-    """The kinds of the victim's details (keys of KINDS) that `text` mentions, in KINDS order."""
+def mentions(text: str | None, victim: Victim, *, shared: frozenset[str] = frozenset()) -> list[str]:
+    """The kinds of the victim's details (keys of KINDS) that `text` mentions, in KINDS order. A name part in
+    `shared` (folded: the person's own names, which the provider has anyway) is not looked for."""
     if not text:
         return []
     folded = fold(text)
@@ -90,7 +91,7 @@ def mentions(text: str | None, victim: Victim) -> list[str]:
     found = set()
     for raw in (victim.given_name, victim.family_name):
         for part in fold(raw or "").split():
-            if len(part) < 2:
+            if len(part) < 2 or part in shared:
                 continue
             if part in words or (len(part) >= FUZZY_FROM and any(_near(w, part) for w in words)):
                 found.add("name")
@@ -110,10 +111,12 @@ def mentions(text: str | None, victim: Victim) -> list[str]:
     return [k for k in KINDS if k in found]
 
 
-def find(fields: dict[str, str | None], victims: list[Victim]) -> list[tuple[str, str]]:
-    """(field, kind) for each field that mentions any victim's details, in the fields' order."""
+def find(fields: dict[str, str | None], victims: list[Victim], *, person: str = "") -> list[tuple[str, str]]:
+    """(field, kind) for each field that mentions any victim's details, in the fields' order. `person` is the
+    referred person's own name: a family name they share with the victim says nothing the provider lacks."""
+    shared = frozenset(fold(person).split())
     hits = []
     for field, text in fields.items():
-        kinds = {k for v in victims for k in mentions(text, v)}
+        kinds = {k for v in victims for k in mentions(text, v, shared=shared)}
         hits += [(field, k) for k in KINDS if k in kinds]
     return hits

@@ -49,3 +49,25 @@ def test_empty_details_match_nothing():
 def test_find_names_each_field():
     assert find({"risks": "call 07700 900123", "safeguarding": "none", "condition": "Kim"}, [ANN, KIM]) == [
         ("risks", "phone"), ("condition", "name")]
+
+
+def test_a_name_the_person_shares_with_the_victim_is_not_a_mention():
+    sister = Victim("Jo", "Smith")
+    fields = {"risks": "Smith must not drink before sessions", "condition": "No contact with Jo"}
+    assert find(fields, [sister], person="Jordan Smith") == [("condition", "name")]
+    assert find(fields, [sister]) == [("risks", "name"), ("condition", "name")]
+
+
+def test_every_way_of_writing_the_phone_matches():
+    """Each of the usual separators between each group, with 0, +44, +44 (0) or 0044 in front."""
+    for front in ("0", "+44", "+44 (0)", "0044 ", "+44-"):
+        for sep in ("", " ", "-", ".", "  "):
+            text = f"ring {front}7700{sep}900{sep}123 after six"
+            assert mentions(text, KIM) == ["phone"], text
+
+
+def test_a_name_part_inside_any_longer_word_never_matches():
+    for before in ("", "b", "pl", "x1"):
+        for after in ("", "e", "s", "ed", "2"):
+            word = f"{before}ann{after}"
+            assert (mentions(f"the {word} here", ANN) == ["name"]) == (word == "ann"), word
