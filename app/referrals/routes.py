@@ -57,10 +57,15 @@ def _referral_form(case_id: str):
     return case, form, available
 
 
+def _chosen_service(form, available) -> Service:
+    """The service chosen, from the ones already read (a valid choice is one of them)."""
+    found = next((s for s in available if str(s.public_id) == form.service.data), None)
+    return found or access.service_or_404(form.service.data)
+
+
 def _choices(case, form, available) -> dict:
-    service = next((s for s in available if str(s.public_id) == form.service.data), None)
     return {"case": case, "condition": access.condition_or_404(case, form.condition.data),
-            "service": service or access.service_or_404(form.service.data), "risks": form.risks.data,
+            "service": _chosen_service(form, available), "risks": form.risks.data,
             "safeguarding": form.safeguarding.data, "victim_agreed": bool(form.victim_agreed.data),
             "by": current_user}
 
@@ -88,12 +93,11 @@ def new(case_id: str):
         form.condition.data = chosen if chosen in form.condition.choices else None
     if request.method == "POST" and form.change.data:  # back from the check page, to change the answers
         return _form_page(case, form, available, status=200)
-    choices = {}
     if form.validate_on_submit() and form.attempt(lambda: services.prepare_referral(
-            **choices.setdefault("c", _choices(case, form, available)))):
+            **_choices(case, form, available))):
         audit.record("case.view", actor=current_user, obj=case, purpose="referral check")
         return render("referrals/check.html", case=case, form=form, d=form.result, checked=digest(form.result),
-                      service=choices["c"]["service"])
+                      service=_chosen_service(form, available))
     if not form.is_submitted():
         audit.record("case.view", actor=current_user, obj=case, purpose="referral")
     return _form_page(case, form, available, status=form_status(form))

@@ -159,3 +159,33 @@ def test_agreement_needs_a_victim_who_was_contacted(ctx, demo_data):
     with pytest.raises(RuleViolation, match="Record the victim's views first"):
         services.send_referral(case, case.conditions[0], rj, victim_agreed=True, by=officer)
 
+
+
+def test_the_restorative_exception_through_the_pages(app, login_as, pat_case):
+    with app.app_context():
+        rj = factories.new_service("Northtown restorative justice", category="restorative_justice", provider="FSR")
+        rj_id = str(rj.public_id)
+        db.session.commit()
+    officer = Officer(login_as("officer-north"))
+    form = officer.get(f"/referrals/new/{pat_case['case']}").get_data(as_text=True)
+    assert 'name="victim_agreed"' in form
+    data = {"condition": pat_case["condition"], "service": rj_id, "risks": "Victim is happy to be phoned on "
+            "07700 900321", "safeguarding": "", "victim_agreed": "y"}
+    check = officer.post(f"/referrals/new/{pat_case['case']}", data, expect=200).get_data(as_text=True)
+    assert "the victim agreed to this restorative referral" in check and "07700 900321" in check
+    checked = re.search(r'name="checked" value="([0-9a-f]+)"', check).group(1)
+    officer.post(f"/referrals/new/{pat_case['case']}/send", data | {"checked": checked, "submit": "y"})
+    shown = _provider_pages(app, login_as, pat_case)
+    assert "07700 900321" in shown and "the victim agreed to it carrying their details" in shown
+
+
+def test_provider_pages_show_the_dataset_as_sent_not_the_case(app, login_as, pat_case):
+    officer = Officer(login_as("officer-north"))
+    assert _try_to_send(officer, pat_case, risks="None known").status_code == 303
+    with app.app_context():  # the person's phone changes on the case after the referral went
+        case = db.session.scalar(select(Referral).join(Referral.case).where(
+            Referral.case.has(public_id=uuid.UUID(pat_case["case"])))).case
+        case.offender.phone = "07700 900999"
+        db.session.commit()
+    shown = _provider_pages(app, login_as, pat_case)
+    assert "Robin Hale" in shown and "07700 900999" not in shown
