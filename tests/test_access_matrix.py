@@ -261,6 +261,13 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/referrals/new/{other_force_case}", only(409, "westshire-officer",
                                                                 westshire_coordinator=403)),
     ),
+    "referrals.send": (
+        Probe("POST", "/referrals/new/{own_case}/send", only(422, *NORTH_TEAM, coordinator=403, anonymous=400),
+              csrf=True),
+        Probe("POST", "/referrals/new/{other_force_case}/send", only(409, "westshire-officer",
+                                                                     westshire_coordinator=403, anonymous=400),
+              csrf=True),
+    ),
     "referrals.show": (
         Probe("GET", "/referrals/{sent_referral}", only(200, *NORTH, "freshstart-manager")),
         Probe("GET", "/referrals/{working_referral}", only(200, *NORTH, *FRESHSTART)),

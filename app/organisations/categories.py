@@ -16,6 +16,9 @@ class Category:
     key: str
     label: str
     needs: tuple[str, ...]  # needs-assessment domains whose level suggests this category
+    # The service works with the victim too (restorative justice): with the victim's agreement, recorded on the
+    # referral, the referral may carry the victim's details.
+    victim_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ def load(path: Path = SERVICES_FILE) -> DirectoryConfig:
         unknown = [d for d in raw.get("needs", []) if d not in domains]
         if unknown:
             raise ValueError(f"{path.name}: category {key!r} names unknown needs domains {', '.join(unknown)}")
-        categories[key] = Category(key, raw["label"], tuple(raw.get("needs", [])))
+        categories[key] = Category(key, raw["label"], tuple(raw.get("needs", [])),
+                                   bool(raw.get("victim_contact", False)))
     return DirectoryConfig(categories=categories, delivery_modes=dict(data["delivery_modes"]))
 
 

@@ -3,12 +3,16 @@ section 6). It is stored with the referral as sent, and the provider's pages ren
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from app.cases.models import Case, Condition
 from app.cases.needs import config as needs_config
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
+from app.referrals import victim_match
+from app.referrals.victim_match import KINDS, Victim
 
 SUBTYPE_SAFEGUARDING = {
     "no_contact": "No contact with the victim or other people named by the police (the police hold the names).",
@@ -77,3 +81,45 @@ def referral_dataset(case: Case, condition: Condition, service: Service, *, risk
         "officer": {"name": officer.display_name, "email": officer.email, "team": case.team.name,
                     "force": case.force.name},
     }
+
+
+# The dataset's free text (what someone typed, not a value the case holds in a field of its own): each with the
+# referral form field it comes from (None: from the case) and the words an error message names it by.
+FREE_TEXT = (("risks", "risks", "Risks"), ("safeguarding", "safeguarding", "Safeguarding"),
+             ("condition", "condition", "The condition's details"),
+             ("accessibility_needs", None, "The person's accessibility needs"))
+
+
+def free_text(dataset: dict) -> dict[str, str]:
+    return {"risks": dataset.get("risks") or "", "safeguarding": " ".join(dataset.get("safeguarding") or []),
+            "condition": (dataset.get("condition") or {}).get("details") or "",
+            "accessibility_needs": (dataset.get("person") or {}).get("accessibility_needs") or ""}
+
+
+def victims_of(case: Case) -> list[Victim]:
+    return [Victim(p.given_name, p.family_name, p.phone, p.email, p.address, p.postcode)
+            for p in (link.person for link in case.victims)]
+
+
+def victim_problems(case: Case, dataset: dict) -> list[tuple[str | None, str]]:
+    """(form field, message) for each free-text part of the dataset that mentions a victim's details."""
+    hits: dict[str, list[str]] = {}
+    for key, kind in victim_match.find(free_text(dataset), victims_of(case), person=case.offender.full_name):
+        hits.setdefault(key, []).append(KINDS[kind].removeprefix("the victim's "))
+    problems = []
+    for key, field, words in FREE_TEXT:
+        if key not in hits:
+            continue
+        kinds = hits[key]
+        what = " and ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+        close = " (or a word close to it)" if "name" in kinds else ""
+        fix = {"risks": "remove {} before sending", "safeguarding": "remove {} before sending",
+               "condition": "the condition as written cannot be sent to a provider"}.get(
+            key, "change the person's details before sending").format("them" if len(kinds) > 1 else "it")
+        problems.append((field, f"{words} mentions the victim's {what}{close}: {fix}"))
+    return problems
+
+
+def digest(dataset: dict) -> str:
+    """A fingerprint of the dataset as the officer checked it, so the one sent is that one."""
+    return hashlib.sha256(json.dumps(dataset, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovTextInput
-from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextInput,
+)
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -83,7 +89,15 @@ class ReferralForm(Form):
                        hint="For example, risk to staff or lone working. Do not include the victim's details.")
     safeguarding = area_field("Other safeguarding constraints", Optional(), max_length=2000,
                               hint="No-contact and exclusion conditions are included for you, without names.")
-    submit = SubmitField("Send referral")
+    victim_agreed = BooleanField(
+        "The victim agreed to restorative justice with this person, and to the provider receiving their details",
+        widget=GovCheckboxInput(), description="Only for a restorative justice service. Otherwise the referral "
+                                               "must not mention the victim at all.")
+    submit = SubmitField("Continue")
+    # The check-answers page posts the same fields back, hidden, with the digest of the dataset it showed, and
+    # either confirms (to the send route) or asks to change them (back here).
+    checked = HiddenField()
+    change = SubmitField("Change the referral")
 
     def set_choices(self, conditions, rows) -> None:
         self.condition.choices = {str(c.public_id): f"{CONDITION_LABELS.get(c.type, c.type)}: {c.details[:80]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -62,6 +62,8 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     status: Mapped[ReferralStatus] = mapped_column(str_enum(ReferralStatus, "referral_status"),
                                                    default=ReferralStatus.SENT)
     dataset: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    # A restorative referral the victim agreed to: the one kind whose dataset may mention the victim.
+    victim_agreed: Mapped[bool] = mapped_column(default=False, server_default=false())
     referred_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[datetime]
     caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, clock
 from app.auth.models import User
-from app.cases.models import Case
+from app.cases.models import Case, CaseVictim
 from app.cases.needs import config as needs_config
 from app.cases.rules import age_on
 from app.extensions import db
@@ -35,6 +35,10 @@ REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker),
                  selectinload(Referral.appointments).options(selectinload(Appointment.changes),
                                                              joinedload(Appointment.group_session)),
                  selectinload(Referral.notes).joinedload(ProgressNote.author))
+# What checking and sending a referral reads of the case: the dataset's parts and every victim's details.
+CASE_SEND = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.force),
+             joinedload(Case.conditions), selectinload(Case.offences), selectinload(Case.needs_assessments),
+             selectinload(Case.victims).options(joinedload(CaseVictim.person), joinedload(CaseVictim.view)))
 GROUP_PAGE = (selectinload(GroupSession.appointments).joinedload(Appointment.referral),)
 
 

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import forms, queries, services
+from app.referrals.dataset import digest
 from app.referrals.models import WORKING_STATUSES, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import outcomes
 from app.timeline.models import TimelineEvent
@@ -40,32 +41,79 @@ def vocabulary() -> dict:
 # --- the officer refers ---------------------------------------------------------------------------------------
 
 
-@bp.route("/new/<case_id>", methods=["GET", "POST"])
-@login_required
-def new(case_id: str):
+def _referral_form(case_id: str):
+    """The case, its referral form (the conditions and services to choose from) and the services."""
     case = access.case_or_404(case_id, need="work",
-                              load=access.CASE_WORK if request.method == "POST" else access.CASE_REFER)
+                              load=queries.CASE_SEND if request.method == "POST" else access.CASE_REFER)
     if not access.can_refer(current_user, case):
         raise InvalidTransition(f"This case is {case.status.label.lower()}: only an issued caution's conditions "
                                 "can be referred to a provider.")
-    available = db.session.scalars(access.visible_services(current_user).where(Service.active)
-                                   .order_by(Service.name)).all()
-    special = access.special_category_of(current_user, case)
-    rows = queries.service_choices(case, list(available), sex=special.sex if special else None)
+    available = list(db.session.scalars(access.visible_services(current_user).where(Service.active)
+                                        .order_by(Service.name)))
     form = forms.ReferralForm(data={"condition": str(case.conditions[0].public_id)} if len(case.conditions) == 1
                               and request.method == "GET" else None)
+    form.set_choices(case.conditions, [])
+    form.service.choices = {str(s.public_id): s.name for s in available}  # described when the form is shown
+    return case, form, available
+
+
+def _chosen_service(form, available) -> Service:
+    """The service chosen, from the ones already read (a valid choice is one of them)."""
+    found = next((s for s in available if str(s.public_id) == form.service.data), None)
+    return found or access.service_or_404(form.service.data)
+
+
+def _choices(case, form, available) -> dict:
+    return {"case": case, "condition": access.condition_or_404(case, form.condition.data),
+            "service": _chosen_service(form, available), "risks": form.risks.data,
+            "safeguarding": form.safeguarding.data, "victim_agreed": bool(form.victim_agreed.data),
+            "by": current_user}
+
+
+def _form_page(case, form, available, *, status: int):
+    """The form, each service described (suggested, places left, area): read only when the form is shown."""
+    special = access.special_category_of(current_user, case)
+    rows = queries.service_choices(case, available, sex=special.sex if special else None)
     form.set_choices(case.conditions, rows)
-    if request.method == "GET" and (chosen := request.args.get("condition")):
-        form.condition.data = chosen if chosen in form.condition.choices else None
-    if form.validate_on_submit() and form.attempt(lambda: services.send_referral(
-            case, access.condition_or_404(case, form.condition.data), access.service_or_404(form.service.data),
-            risks=form.risks.data, safeguarding=form.safeguarding.data, by=current_user)):
-        return redirect_to("cases.show", case_id=case.public_id)
     declined = db.session.scalars(access.visible_referrals(current_user).where(
         Referral.case_id == case.id, Referral.status == ReferralStatus.DECLINED)).all()
+    categories = directory_config().categories
+    offer = bool(case.victims) and any(getattr(categories.get(s.category), "victim_contact", False)
+                                       for s in available)
+    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined,
+                  offer_agreement=offer, status=status)
+
+
+@bp.route("/new/<case_id>", methods=["GET", "POST"])
+@login_required
+def new(case_id: str):
+    """The referral form; then the check-answers page: the dataset exactly as the provider would receive it."""
+    case, form, available = _referral_form(case_id)
+    if request.method == "GET" and (chosen := request.args.get("condition")):
+        form.condition.data = chosen if chosen in form.condition.choices else None
+    if request.method == "POST" and form.change.data:  # back from the check page, to change the answers
+        return _form_page(case, form, available, status=200)
+    if form.validate_on_submit() and form.attempt(lambda: services.prepare_referral(
+            **_choices(case, form, available))):
+        audit.record("case.view", actor=current_user, obj=case, purpose="referral check")
+        return render("referrals/check.html", case=case, form=form, d=form.result, checked=digest(form.result),
+                      service=_chosen_service(form, available))
     if not form.is_submitted():
         audit.record("case.view", actor=current_user, obj=case, purpose="referral")
-    return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined, status=form_status(form))
+    return _form_page(case, form, available, status=form_status(form))
+
+
+@bp.post("/new/<case_id>/send")
+@login_required
+def send(case_id: str):
+    """Confirm and send what the check page showed; a refusal shows the form again with what to change."""
+    case, form, available = _referral_form(case_id)
+    if not form.checked.data and form.is_submitted():
+        form.form_errors.append("Check the referral details before sending it.")
+    elif form.validate_on_submit() and form.attempt(lambda: services.send_referral(
+            **_choices(case, form, available), checked=form.checked.data)):
+        return redirect_to("cases.show", case_id=case.public_id)
+    return _form_page(case, form, available, status=422)
 
 
 # --- one referral -------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import queries
-from app.referrals.dataset import referral_dataset
+from app.referrals.dataset import digest, referral_dataset, victim_problems
 from app.referrals.models import (
     WORKING_STATUSES,
     Appointment,
@@ -37,8 +37,11 @@ PARTIES = {"person": "The person", "provider": "The provider", "police": "The po
 # --- the referral's life ------------------------------------------------------------------------------------------
 
 
-def send_referral(case: Case, condition: Condition, service: Service, *, risks: str | None = None,
-                  safeguarding: str | None = None, by) -> Referral:
+def prepare_referral(case: Case, condition: Condition, service: Service, *, risks: str | None = None,
+                     safeguarding: str | None = None, victim_agreed: bool = False, by) -> dict:
+    """The dataset the provider would receive, after every check the send makes; nothing is written. Each victim
+    detail the case holds is looked for in the dataset's free text: a mention refuses the send, naming the field,
+    unless the service works with victims and the officer records that the victim agreed."""
     if case.status is not CaseStatus.ISSUED:
         raise InvalidTransition(f"This case is {case.status.label.lower()}: only an issued caution's conditions "
                                 "can be referred to a provider.")
@@ -52,17 +55,43 @@ def send_referral(case: Case, condition: Condition, service: Service, *, risks: 
         raise RuleViolation(Problem("service", f"{service.name} has no places left this week (it takes "
                                     f"{service.weekly_capacity} new referrals a week). Choose another service, or "
                                     "refer next week."))
+    if victim_agreed:
+        category = directory_config().categories.get(service.category)
+        if not (category and category.victim_contact):
+            raise RuleViolation(Problem("victim_agreed", f"{service.name} does not work with victims: only a "
+                                        "restorative referral can carry the victim's details."))
+        if not case.victims or any(link.view is None or link.view.could_not_contact for link in case.victims):
+            raise RuleViolation(Problem("victim_agreed", "Record the victim's views first: the victim must have "
+                                        "been contacted to agree."))
+    dataset = referral_dataset(case, condition, service, risks=risks, safeguarding=safeguarding, officer=by)
+    if not victim_agreed and (problems := victim_problems(case, dataset)):
+        raise RuleViolation([Problem(*p) for p in problems])
+    return dataset
+
+
+def send_referral(case: Case, condition: Condition, service: Service, *, risks: str | None = None,
+                  safeguarding: str | None = None, victim_agreed: bool = False, checked: str | None = None,
+                  by) -> Referral:
+    """Send the referral. `checked` is the digest of the dataset the officer saw: if the case changed since,
+    nothing is sent and they check it again."""
+    dataset = prepare_referral(case, condition, service, risks=risks, safeguarding=safeguarding,
+                               victim_agreed=victim_agreed, by=by)
+    if checked is not None and checked != digest(dataset):
+        raise RuleViolation(Problem(None, "The referral details changed after you checked them. Check them "
+                                          "again before sending."))
     referral = Referral(case_id=case.id, condition_id=condition.id, service_id=service.id,
                         provider_id=service.provider_id, status=ReferralStatus.SENT, referred_by_id=by.id,
-                        sent_at=clock.now(), dataset=referral_dataset(case, condition, service, risks=risks,
-                                                                      safeguarding=safeguarding, officer=by))
+                        sent_at=clock.now(), dataset=dataset, victim_agreed=victim_agreed)
     db.session.add(referral)
     db.session.flush()
-    timeline(case, "referral_sent", f"Referred to {service.name} ({service.provider.name})", by=by,
-             provider=True, referral=referral, detail={"service": str(service.public_id)})
-    # A disclosure of personal data to a provider: recorded with its recipient.
+    agreed = {"victim_agreed": True} if victim_agreed else {}
+    timeline(case, "referral_sent", f"Referred to {service.name} ({service.provider.name})"
+             + ("; the victim agreed to the referral carrying their details" if victim_agreed else ""), by=by,
+             provider=True, referral=referral, detail={"service": str(service.public_id)} | agreed)
+    # A disclosure of personal data to a provider: recorded with its recipient (and, for a restorative referral
+    # the victim agreed to, that the victim's details may be in it).
     audit.record("referral.send", actor=by, obj=referral, purpose="referral to an intervention provider",
-                 recipients=[service.provider.code], detail={"case": str(case.public_id)})
+                 recipients=[service.provider.code], detail={"case": str(case.public_id)} | agreed)
     return referral
 
 

@@ -46,11 +46,11 @@ LATE = ("2pm", "2:00pm", "Late, admitted", "Arrived 15 minutes late")  # the gro
 MISSED = ("11:00", "11:00am", "Did not attend", "No answer at the door or on the phone")
 
 # Pinned: each party's POSTs in the journey, as the browser reports them (the sign-in is not counted). The officer
-# sends one referral; the manager saves one decision; the caseworker books two 1:1 appointments and a group session
-# and saves four outcomes (the first did-not-attend, without its note, is refused with a 422). The form submissions
-# (the same, and without JavaScript the officer's caseload filter GET form) are printed, not pinned: the script
-# itself makes them.
-EXPECTED_POSTS = {"officer": 1, "manager": 1, "caseworker": 7}
+# sends one referral in two (the form, then confirming the check page); the manager saves one decision; the
+# caseworker books two 1:1 appointments and a group session and saves four outcomes (the first did-not-attend,
+# without its note, is refused with a 422). The form submissions (the same, and without JavaScript the officer's
+# caseload filter GET form) are printed, not pinned: the script itself makes them.
+EXPECTED_POSTS = {"officer": 2, "manager": 1, "caseworker": 7}
 COUNTS: dict[str, dict[str, tuple[int, int]]] = {}
 
 
@@ -162,7 +162,10 @@ def refer(officer: Party) -> str:
     officer.choose("Which condition is this referral for?", CONDITION)
     officer.group("Service").get_by_label(f"{SERVICE} (").check()
     officer.fill("Risks the provider should know about", "None known")
-    officer.submit("Send referral")
+    officer.submit("Continue")
+    officer.arrive("Check the referral before sending it")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("None known")
+    officer.submit("Confirm and send referral")
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     officer.arrive(PERSON, "two referrals")
     card = cards.filter(has_text=f"{SERVICE} (Fresh Start Recovery)")

@@ -84,8 +84,11 @@ def test_refer_accept_book_record_and_the_officer_sees_the_missed_appointment(ap
     officer = Officer(login_as("officer-north"))
     page = officer.get(f"/referrals/new/{ids['case']}").get_data(as_text=True)
     assert "Drug awareness course" in page and "Suggested" in page  # alcohol course: suggested by the needs
-    r = officer.post(f"/referrals/new/{ids['case']}", {"condition": ids["conditions"][1], "service": ids["drugs"],
-                                                       "risks": "None known", "safeguarding": ""})
+    answers = {"condition": ids["conditions"][1], "service": ids["drugs"], "risks": "None known", "safeguarding": ""}
+    check = officer.post(f"/referrals/new/{ids['case']}", answers, expect=200).get_data(as_text=True)
+    assert "Check the referral before sending it" in check and "None known" in check
+    checked = re.search(r'name="checked" value="([0-9a-f]+)"', check).group(1)
+    r = officer.post(f"/referrals/new/{ids['case']}/send", answers | {"checked": checked, "submit": "y"})
     assert r.headers["Location"].endswith(f"/cases/{ids['case']}")
     with app.app_context():
         new_id = str(db.session.scalar(select(Referral.public_id).where(Referral.status == ReferralStatus.SENT,

@@ -57,7 +57,7 @@ def _approval(officer, team_name):
     return case
 
 
-def _ids(ready=None, issued=None, refer=None) -> dict:
+def _ids(ready=None, issued=None, refer=None, refer_to: str | None = None) -> dict:
     found = {}
     if ready is not None:
         found |= {"ready": str(ready.public_id), "victim": str(ready.victims[0].person.public_id),
@@ -65,7 +65,8 @@ def _ids(ready=None, issued=None, refer=None) -> dict:
     if issued is not None:
         found["issued"] = str(issued.public_id)
     if refer is not None:
-        found["refer"] = str(refer.public_id)
+        found |= {"refer": str(refer.public_id), "refer_condition": str(refer.conditions[0].public_id),
+                  "refer_service": str(factories.service(refer_to).public_id)}
     return found
 
 
@@ -99,7 +100,7 @@ def _large_issued() -> dict:
     declined = factories.referral(issued, condition=0, service_name="Women's wrap-around support")
     referrals.decline_referral(declined, "No places for this person", by=factories.user("pathways-manager"))
     assert _events(issued) > TIMELINE
-    return {"large": _ids(issued=issued, refer=issued)}
+    return {"large": _ids(issued=issued, refer=issued, refer_to="Drug awareness course")}
 
 
 def _directory_and_approvals() -> dict:
@@ -112,7 +113,7 @@ def _directory_and_approvals() -> dict:
     _approval(factories.user("officer-north"), demo.NORTH)
     for _ in range(15):
         _approval(factories.user("officer-south"), demo.SOUTH)
-    return {"small": _ids(refer=west)}
+    return {"small": _ids(refer=west, refer_to="Westshire alcohol service")}
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,16 @@ def test_condition_fragments_after_post(app, clients, world, page, values, expec
     seen = [measure(app, officer, f"/cases/{world[size]['ready']}/conditions", "POST", page=page, size=size,
                     expect=expect, headers=PARTIAL, data=values | {"csrf_token": token}) for size in ("small", "large")]
     assert_bounded(page, *seen)
+
+
+def test_referral_check_page_after_post(app, clients, world):
+    """The check-answers page: the dataset built and searched for every victim's details (five on the large case)
+    in a number of statements that does not grow with the case."""
+    seen = []
+    for size, persona in (("small", "westshire-officer"), ("large", "officer-north")):
+        ids, client = world[size], clients[persona]
+        data = {"condition": ids["refer_condition"], "service": ids["refer_service"], "risks": "None known",
+                "safeguarding": "", "csrf_token": form_token(app, client, "/")}
+        seen.append(measure(app, client, f"/referrals/new/{ids['refer']}", "POST", page="referral check page",
+                            size=size, data=data))
+    assert_bounded("referral check page", *seen)
