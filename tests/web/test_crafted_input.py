@@ -332,3 +332,19 @@ def test_a_field_sent_twice_is_refused(app, login_as, demo_data):
         "csrf_token": worker.token, "title": "Workshop", "on": _d(clock.today() + timedelta(days=1)),
         "at": "11:00", "minutes": "60", "mode": "in_person", "participants": [*_working(app), str(uuid.uuid4())]})
     assert "more than once" not in r.get_data(as_text=True)
+
+
+def test_only_fields_that_take_several_values_may_repeat(app):
+    from werkzeug.datastructures import MultiDict
+
+    from app.referrals.forms import GroupSessionForm
+
+    sent = MultiDict([("title", "Workshop"), ("participants", "a"), ("participants", "b"),
+                      ("on", "1"), ("on", "2"), ("on", "2030"), ("at", "10:00")])
+    with app.test_request_context(method="POST", data=sent):
+        assert GroupSessionForm(meta={"csrf": False}).repeated_fields() == []
+    sent.add("title", "Another")
+    sent.add("csrf_token", "x")
+    sent.add("csrf_token", "y")
+    with app.test_request_context(method="POST", data=sent):
+        assert GroupSessionForm(meta={"csrf": False}).repeated_fields() == ["csrf_token", "title"]
