@@ -39,6 +39,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    # First of all the before-request hooks (CSRF's reads the form): what a request may carry at all.
+    from app.web import security
+
+    app.before_request(security.refuse_crafted_input)
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)

@@ -155,6 +155,10 @@ def load(name: str, env: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        # The largest form (victim's views, 11,100 characters) is about 135 KB even if every character is a
+        # 4-byte one, percent-encoded; a group's attendance grows with its size. 1 MiB fits both, and Werkzeug
+        # answers 413 without reading further. No form takes a file.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "OIDC_HTTP_TIMEOUT": float(env.get("OIDC_HTTP_TIMEOUT", "4")),

@@ -642,7 +642,7 @@ def test_referral_predicates_and_lists(people, objects):
         assert sessions == ({uuid.UUID(objects["group"])} if key in FRESHSTART else set()), key
     # Moved or cancelled: only a booked appointment without an outcome, by who may work on its referral.
     assert _who(users, access.can_change_appointment, appointment) == set(FRESHSTART)
-    referral_services.record_attendance(appointment, code="attended", note=None, version=None,
+    referral_services.record_attendance(appointment, code="attended", note=None, version=appointment.version,
                                         by=users["freshstart-caseworker"])
     assert appointment.outcome and _who(users, access.can_change_appointment, appointment) == set()
     later = factories.appointment(working, factories.at(0, 22), minutes=30)

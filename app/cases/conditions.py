@@ -55,8 +55,8 @@ def add_condition(case: Case, values: dict, *, by) -> Condition:
                             action="condition.create", by=by)
 
 
-def update_condition(case: Case, condition: Condition, values: dict, *, version: int | None, by) -> Condition:
-    if version is not None and version != condition.version:
+def update_condition(case: Case, condition: Condition, values: dict, *, version: int, by) -> Condition:
+    if version != condition.version:  # a writer that did not say which version it saw is refused too
         raise Conflict(condition)
     _check_condition(case, values, replacing=condition)
     for k, v in _condition_columns(case, values).items():

@@ -192,7 +192,6 @@ class ConditionForm(Form):
                      required="Enter the date to complete it by")
     remedy_for = RadioField("Is this the community remedy action a victim asked for?", [Optional()],
                             widget=GovRadioInput(), choices={"": "No"}, default="")
-    version = version_field()
     submit = SubmitField("Save condition")
 
     def set_choices(self, disposal, remedies) -> None:
@@ -209,6 +208,12 @@ class ConditionForm(Form):
                 "amount_pounds": self.amount_pounds.data if t in AMOUNT_TYPES else None,
                 "details": self.details.data.strip(), "due_on": self.due_on.data,
                 "remedy_for": self.remedy_for.data or None}
+
+
+class ConditionEditForm(ConditionForm):
+    """A condition changed: the version it was shown at must come back (optimistic locking)."""
+
+    version = version_field()
 
 
 # --- issuing ------------------------------------------------------------------------------------------------------

@@ -271,8 +271,8 @@ def _condition_page(case, form, status=200, block=None, announce=None):
                   deadline=planned_deadline(case), labels=decision_forms.CONDITION_LABELS, announce=announce)
 
 
-def _condition_form(case, **kw):
-    form = decision_forms.ConditionForm(**kw)
+def _condition_form(case, form_class=decision_forms.ConditionForm, **kw):
+    form = form_class(**kw)
     form.set_choices(disposal_of(case), readiness.remedy_requests(case))
     return form
 
@@ -299,8 +299,9 @@ def conditions(case_id: str):
 def edit_condition(case_id: str, condition_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     condition = access.condition_or_404(case, condition_id)
-    form = _condition_form(case, obj=condition, data={"remedy_for": readiness.victim_key(condition.remedy_for)}
-                           if request.method == "GET" and condition.remedy_for else None)
+    remedy = {"remedy_for": readiness.victim_key(condition.remedy_for)} if condition.remedy_for else None
+    form = _condition_form(case, decision_forms.ConditionEditForm, obj=condition,
+                           data=remedy if request.method == "GET" else None)
     if form.validate_on_submit() and form.attempt(lambda: condition_services.update_condition(
             case, condition, form.values(), version=form.version.data, by=current_user)):
         return redirect_to(".conditions", case_id=case.public_id)

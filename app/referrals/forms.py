@@ -14,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
-from wtforms.widgets import HiddenInput
 
 from app import clock
 from app.cases.decision_forms import CONDITION_LABELS
@@ -193,7 +192,7 @@ def group_attendance_form(appointments):
     class GroupAttendanceForm(Form):
         submit = SubmitField("Save attendance")
 
-        def entries(self) -> dict[int, tuple[str, str | None, int | None]]:
+        def entries(self) -> dict[int, tuple[str, str | None, int]]:
             found = {}
             for a in appointments:
                 k = a.key
@@ -217,8 +216,7 @@ def group_attendance_form(appointments):
             default=a.outcome or "", validate_choice=False))
         setattr(GroupAttendanceForm, f"note_{k}", text_field(f"Note: {name}", _note_check(f"outcome_{k}"),
                                                         max_length=2000))
-        setattr(GroupAttendanceForm, f"version_{k}", IntegerField(widget=HiddenInput(), validators=[Optional()],
-                                                                  default=a.version))
+        setattr(GroupAttendanceForm, f"version_{k}", version_field(default=a.version))
     return GroupAttendanceForm
 
 

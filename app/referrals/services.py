@@ -217,13 +217,13 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     return appointment
 
 
-def _check_version(appointment: Appointment, version: int | None) -> None:
-    if version is not None and version != appointment.version:
+def _check_version(appointment: Appointment, version: int) -> None:
+    if version != appointment.version:  # a writer that did not say which version it saw is refused too
         raise Conflict(appointment)
 
 
 def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, requested_by: str, reason: str,
-               version: int | None, by) -> Appointment:
+               version: int, by) -> Appointment:
     _check_version(appointment, version)
     if appointment.status is not AppointmentStatus.BOOKED or appointment.outcome:
         raise InvalidTransition("Only a booked appointment with no outcome recorded can be moved.")
@@ -253,7 +253,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
     return appointment
 
 
-def cancel(appointment: Appointment, *, party: str, reason: str, version: int | None, by) -> None:
+def cancel(appointment: Appointment, *, party: str, reason: str, version: int, by) -> None:
     _check_version(appointment, version)
     if appointment.status is not AppointmentStatus.BOOKED or appointment.outcome:
         raise InvalidTransition("Only a booked appointment with no outcome recorded can be cancelled.")
@@ -293,7 +293,7 @@ def attendance_problems(appointment: Appointment, code: str | None, note: str | 
     return problems
 
 
-def record_attendance(appointment: Appointment, *, code: str, note: str | None, version: int | None,
+def record_attendance(appointment: Appointment, *, code: str, note: str | None, version: int,
                       by) -> Appointment:
     """Record (or correct) the outcome. The appointment's version must be the one the writer saw."""
     _check_version(appointment, version)
@@ -347,7 +347,7 @@ def create_group_session(*, provider_id: int, title: str, starts_at: datetime, m
     return session
 
 
-def record_group_attendance(session: GroupSession, entries: dict[int, tuple[str, str | None, int | None]],
+def record_group_attendance(session: GroupSession, entries: dict[int, tuple[str, str | None, int]],
                             *, by) -> None:
     """Outcomes for the whole session at once: every entry is checked before any is written."""
     problems = []

@@ -1,9 +1,11 @@
 """The base form, its fields and the shared validators: GOV.UK widgets, server-side validation, refusal of
 anything crafted. Every domain's forms are built from these.
 
-Every form refuses fields it does not have (a crafted POST gets a 422 with a message, and nothing is saved), and
-every date is a `GovDate`: three inputs whose missing or extra parts give a clear message instead of the 500 that
-govuk-frontend-wtf's date widget would raise. A rule the service refuses comes back as problems per field
+Every form refuses fields it does not have, and a field sent more than once unless it takes several values (a
+crafted POST gets a 422 with a message, and nothing is saved); a form that carries the version of the record it
+was shown with refuses a POST without it (optimistic locking cannot be skipped). Every date is a `GovDate`: three
+inputs whose missing or extra parts give a clear message instead of the 500 that govuk-frontend-wtf's date widget
+would raise. A rule the service refuses comes back as problems per field
 (`Form.attempt`), so the page shows every problem beside the field it is about, in one error summary.
 """
 
@@ -15,9 +17,9 @@ from datetime import date
 from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, DecimalField, IntegerField, RadioField, StringField
+from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectMultipleField, StringField
 from wtforms import SubmitField as _SubmitField
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app import clock
@@ -42,14 +44,22 @@ class Form(FlaskForm):
         known = self.known_names()
         return sorted(k for k in request.form if k not in known)
 
+    def repeated_fields(self) -> list[str]:
+        """Names sent more than once that take one value: a crafted POST, or two forms' fields mixed."""
+        if not self.is_submitted():
+            return []
+        several = {field.name for field in self if isinstance(field, MULTI_VALUED)}
+        return sorted(k for k in request.form if k not in several and len(request.form.getlist(k)) > 1)
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        unknown = self.unknown_fields()
-        if unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5])
-            self.form_errors.append(f"The form was sent with something it does not ask for ({shown}), so nothing "
-                                    "was saved. Reload the page and try again.")
-            ok = False
+        for names, what in ((self.unknown_fields(), "something it does not ask for"),
+                            (self.repeated_fields(), "the same answer more than once")):
+            if names:
+                shown = ", ".join(name[:40] for name in names[:5])
+                self.form_errors.append(f"The form was sent with {what} ({shown}), so nothing was saved. Reload "
+                                        "the page and try again.")
+                ok = False
         return ok
 
     def add_error(self, field_name: str | None, message: str) -> None:
@@ -112,9 +122,14 @@ def yes_no_field(label, message, hint=None, **kw):
     return RadioField(label, [InputRequired(message)], choices=YES_NO, widget=GovRadioInput(), description=hint, **kw)
 
 
-def version_field():
-    """The version of the record the form was shown with (optimistic locking)."""
-    return IntegerField(widget=HiddenInput(), validators=[Optional()])
+VERSION_MISSING = ("Someone else may have changed this record, and the form was sent without the version it was "
+                   "shown with, so nothing was saved. Reload the page and make your change again.")
+
+
+def version_field(**kw):
+    """The version of the record the form was shown with (optimistic locking). Required: a POST that leaves it
+    out would otherwise overwrite whatever another person saved meanwhile."""
+    return VersionField(widget=HiddenInput(), validators=[InputRequired(VERSION_MISSING)], **kw)
 
 
 class _SaysWhatToType:
@@ -131,11 +146,24 @@ class _SaysWhatToType:
 
 
 class NumberField(_SaysWhatToType, DecimalField):
+    """A decimal number. NaN, sNaN and Infinity parse as Decimals but are no number of hours (and sNaN raises on
+    any comparison), so they get the same message as any other non-number."""
+
     what_to_type = "Enter the hours as a number, like 2 or 2.5"
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.what_to_type)
 
 
 class PoundsField(_SaysWhatToType, IntegerField):
     what_to_type = "Enter the amount in whole pounds, like 50"
+
+
+class VersionField(_SaysWhatToType, IntegerField):
+    what_to_type = VERSION_MISSING
 
 
 class _SafeDateInput(GovDateInput):
@@ -187,6 +215,10 @@ class GovDate(DateField):
     @property
     def error_anchor(self) -> str:
         return f"{self.id}-day"
+
+
+# Fields whose name is sent more than once by design: checkboxes, and a date's three inputs (which GovDate counts).
+MULTI_VALUED = (SelectMultipleField, GovDate)
 
 
 # --- validators -----------------------------------------------------------------------------------------------

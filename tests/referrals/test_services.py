@@ -216,19 +216,19 @@ def test_reschedule_keeps_history_and_cancel_records_who(world):
                                   by=cw)
     with pytest.raises(RuleViolation, match="already has an appointment"):
         services.reschedule(a, starts_at=world.at(2, 10, 30), minutes=60, requested_by="person", reason="Work",
-                            version=None, by=cw)
+                            version=a.version, by=cw)
     services.reschedule(a, starts_at=world.at(3, 14), minutes=90, requested_by="person", reason="Shift at work",
                         version=a.version, by=cw)
     change = db.session.scalar(select(AppointmentChange).where(AppointmentChange.appointment_id == a.id))
     assert change.requested_by == "person" and change.reason == "Shift at work"
     assert change.old_starts_at == world.at(1, 10) and change.new_starts_at == world.at(3, 14) and a.minutes == 90
-    services.cancel(b, party="provider", reason="Staff sickness", version=None, by=cw)
+    services.cancel(b, party="provider", reason="Staff sickness", version=b.version, by=cw)
     assert b.status is AppointmentStatus.CANCELLED and b.cancelled_by_party == "provider"
     assert b.cancelled_by_id == cw.id
     # The cancelled slot is free again; no outcome can be recorded on it.
     services.book_appointment(referral, starts_at=world.at(2, 10), minutes=60, mode="phone", place="", by=cw)
     with pytest.raises(RuleViolation, match="cancelled"):
-        services.record_attendance(b, code="attended", note=None, version=None, by=cw)
+        services.record_attendance(b, code="attended", note=None, version=b.version, by=cw)
 
 
 def test_booking_in_the_past_or_for_a_finished_referral_is_refused(world):
@@ -278,9 +278,9 @@ def test_attendance_cannot_be_recorded_before_the_day_or_with_an_unknown_code(wo
     cw = world.users["freshstart-caseworker"]
     a = services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="in_person", place="", by=cw)
     with pytest.raises(RuleViolation, match="from the day"):
-        services.record_attendance(a, code="attended", note=None, version=None, by=cw)
+        services.record_attendance(a, code="attended", note=None, version=a.version, by=cw)
     with pytest.raises(RuleViolation, match="Choose an attendance outcome"):
-        services.record_attendance(a, code="breached", note=None, version=None, by=cw)
+        services.record_attendance(a, code="breached", note=None, version=a.version, by=cw)
 
 
 def test_a_stale_version_is_a_conflict(world):
@@ -296,10 +296,29 @@ def test_a_stale_version_is_a_conflict(world):
     assert caught.value.current.outcome == "attended"
 
 
+def test_a_write_that_does_not_say_which_version_it_saw_is_a_conflict(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    b = services.book_appointment(referral, starts_at=world.at(1, 10), minutes=60, mode="in_person", place="",
+                                  by=cw)
+    services.record_attendance(a, code="attended", note=None, version=a.version, by=cw)
+    manager = world.users["freshstart-manager"]
+    for write in (lambda: services.record_attendance(a, code="did_not_attend", note="No show", version=None,
+                                                     by=manager),
+                  lambda: services.reschedule(b, starts_at=world.at(2, 10), minutes=60, requested_by="person",
+                                              reason="Work", version=None, by=cw),
+                  lambda: services.cancel(b, party="provider", reason="Unwell", version=None, by=cw)):
+        with pytest.raises(Conflict):
+            write()
+    assert a.outcome == "attended" and b.status is AppointmentStatus.BOOKED and b.starts_at == world.at(1, 10)
+
+
 def test_two_sessions_writing_the_same_appointment(app, world):
     """Two concurrent writers, each in its own request (its own database session), both holding the same version:
     the one that writes second gets a Conflict from the version column in the UPDATE's WHERE, never a silent
-    overwrite (no version is passed, so only the database's check can catch it)."""
+    overwrite (the slower writer's version matches the object it holds, so only the database's check can catch it)."""
     referral = _accepted(world)
     theirs = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person",
                                        place="", by=world.users["freshstart-caseworker"])
@@ -310,11 +329,11 @@ def test_two_sessions_writing_the_same_appointment(app, world):
     with app.app_context():  # another request, with its own session, writes first
         mine = db.session.get(Appointment, theirs.id)
         assert mine is not theirs and mine.version == seen
-        services.record_attendance(mine, code="attended", note=None, version=None,
+        services.record_attendance(mine, code="attended", note=None, version=seen,
                                    by=factories.user("freshstart-caseworker"))
         db.session.commit()
     with pytest.raises(Conflict) as caught:
-        services.record_attendance(theirs, code="did_not_attend", note="No show", version=None, by=manager)
+        services.record_attendance(theirs, code="did_not_attend", note="No show", version=seen, by=manager)
     assert caught.value.current is theirs
     db.session.rollback()
     assert theirs.outcome == "attended" and theirs.version > seen
