@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from app import access, clock
-from app.audit import services as audit
+from app.audit import views
 from app.cases.decision_forms import CONDITION_LABELS
 from app.cases.models import Case
 from app.errors import Conflict, InvalidTransition
@@ -27,7 +27,7 @@ from app.timeline.models import TimelineEvent
 from app.web.forms import form_status
 from app.web.htmx import is_partial, redirect_to, render
 
-bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+bp = views.shows_personal_data(Blueprint("referrals", __name__, url_prefix="/referrals"))
 
 
 @bp.app_context_processor
@@ -35,6 +35,11 @@ def vocabulary() -> dict:
     """The words the referral templates show for codes."""
     return {"outcomes": outcomes(), "modes": directory_config().delivery_modes, "labels": CONDITION_LABELS,
             "parties": services.PARTIES, "end_outcomes": services.END_OUTCOMES}
+
+
+def _viewed(referral, purpose: str, appointment=None) -> None:
+    views.viewed("referral.view", referral, purpose=purpose,
+                 detail={"appointment": str(appointment.public_id)} if appointment else None)
 
 
 # --- the officer refers ---------------------------------------------------------------------------------------
@@ -64,7 +69,7 @@ def new(case_id: str):
     declined = db.session.scalars(access.visible_referrals(current_user).where(
         Referral.case_id == case.id, Referral.status == ReferralStatus.DECLINED)).all()
     if not form.is_submitted():
-        audit.record("case.view", actor=current_user, obj=case, purpose="referral")
+        views.viewed("case.view", case, purpose="referral")
     return render("referrals/new.html", case=case, form=form, rows=rows, declined=declined, status=form_status(form))
 
 
@@ -75,7 +80,7 @@ def new(case_id: str):
 @login_required
 def show(referral_id: str):
     referral = access.referral_or_404(referral_id, load=queries.REFERRAL_PAGE)
-    audit.record("referral.view", actor=current_user, obj=referral, purpose="referral")
+    views.viewed("referral.view", referral, purpose="referral")
     timeline = db.session.scalars(access.visible_timeline(current_user, referral.case)
                                   .where(TimelineEvent.referral_id == referral.id)).all()
     return render("referrals/show.html", referral=referral, timeline=timeline,
@@ -102,6 +107,7 @@ def decide(referral_id: str):
 
     if form.validate_on_submit() and form.attempt(decided):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "referral decision")
     return render("referrals/decide.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -113,6 +119,7 @@ def notes(referral_id: str):
     if form.validate_on_submit() and form.attempt(lambda: services.add_note(referral, form.text.data,
                                                                             by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "progress note")
     return render("referrals/note.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -124,6 +131,7 @@ def end(referral_id: str):
     if form.validate_on_submit() and form.attempt(lambda: services.end_referral(
             referral, form.outcome.data, summary=form.summary.data, reason=form.reason.data, by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "end of service")
     return render("referrals/end.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -139,6 +147,7 @@ def book(referral_id: str):
             referral, starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data,
             place=form.place.data, by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "booking")
     return render("referrals/book.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -156,6 +165,7 @@ def reschedule(appointment_id: str):
             appointment, starts_at=form.starts_at(), minutes=form.minutes.data, requested_by=form.requested_by.data,
             reason=form.reason.data, version=form.version.data, by=current_user)):
         return redirect_to(".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "moving an appointment", appointment)
     return render("referrals/reschedule.html", appointment=appointment, referral=appointment.referral, form=form,
                   status=form_status(form))
 
@@ -169,6 +179,7 @@ def cancel(appointment_id: str):
             appointment, party=form.party.data, reason=form.reason.data, version=form.version.data,
             by=current_user)):
         return redirect_to(".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "cancelling an appointment", appointment)
     return render("referrals/cancel.html", appointment=appointment, referral=appointment.referral, form=form,
                   status=form_status(form))
 
@@ -204,6 +215,7 @@ def attendance(appointment_id: str):
     if saved:
         return redirect_to("web.home") if request.args.get("next") == "home" else redirect_to(
             ".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "attendance", appointment)
     return _attendance_page(appointment, form, status=form_status(form))
 
 
@@ -224,6 +236,7 @@ def new_group():
             referrals=[r for r in candidates if str(r.public_id) in set(form.participants.data)],
             by=current_user)):
         return redirect_to(".group", session_id=form.result.public_id)
+    views.viewed_list("referrals.view", page="new group session", purpose="group session", referrals=candidates)
     return render("referrals/group_new.html", form=form, status=form_status(form))
 
 
@@ -242,6 +255,8 @@ def group(session_id: str):
         fresh = forms.group_attendance_form(booked)(formdata=None)
         return render("referrals/group.html", session=session, booked=booked, form=fresh, conflict=True,
                       status=409)
+    views.viewed("group_session.view", session, purpose="group attendance",
+                 detail={"referrals": sorted({str(a.referral.public_id) for a in session.appointments})})
     return render("referrals/group.html", session=session, booked=booked, form=form, status=form_status(form))
 
 
