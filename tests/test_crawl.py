@@ -8,8 +8,9 @@ derived from the predicates of app/access.py, not listed here. The canaries are 
 free text (risks, safeguarding, conditions): what reaches a provider from there is a matter for the referral's
 check, not this crawl.
 
-The crawl also checks the view audit (app/audit/views.py): any page that shows a canary wrote a view row in that
-request, and every route that declares it shows personal data was reached.
+Each persona then asks for every page any other persona found. The crawl also checks the view audit
+(app/audit/views.py): any page that shows a canary declares that it shows personal data and wrote a view row in
+that request, and every route that declares it shows personal data was reached.
 
 Run with `-s` to read the counts: requests tried, leaks found, 500s found.
 """
@@ -46,7 +47,8 @@ PERSONAS = (ANONYMOUS, *(p.key for p in demo.PERSONAS))
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 PER_PERSONA = 250  # requests at most, for each persona
 LINKS = re.compile(r"""\b(href|hx-get|action)="([^"]*)\"""")
-SKIPPED_PREFIXES = ("/static/", "/dev-idp", "/sign-in", "/sign-out", "/auth/", "/signed-out")
+# Not followed: files, the identity provider, and starting or ending a sign-in (the sign-in page itself is).
+SKIPPED_PREFIXES = ("/static/", "/dev-idp", "/sign-in/", "/sign-out", "/auth/")
 
 
 @dataclass(frozen=True)
@@ -218,12 +220,14 @@ def _endpoint(app, path: str) -> str | None:
         return None
 
 
-def _crawl(app, persona: str, client, canaries: list[Canary], entry: list[str], crawl: Crawl) -> None:
-    start = [(path, False) for path in ("/", *entry)]
+def _crawl(app, persona: str, client, canaries: list[Canary], start: list[tuple[str, bool]], crawl: Crawl, *,
+           follow: bool = True, limit: int = PER_PERSONA) -> set[tuple[str, bool]]:
+    """Request `start` and (`follow`) every page linked from what comes back, up to `limit` requests; check each
+    answer. Returns what was requested: (path, partial)."""
     queue, queued = deque(start), set(start)
     checks = [(canary, _variants(canary.text)) for canary in canaries]
     requests = 0
-    while queue and requests < PER_PERSONA:
+    while queue and requests < limit:
         path, partial = queue.popleft()
         before = _last_seq(app)
         response = client.get(path, headers=PARTIAL if partial else {})
@@ -235,7 +239,7 @@ def _crawl(app, persona: str, client, canaries: list[Canary], entry: list[str], 
         endpoint = _endpoint(app, path)
         if response.status_code == 200 and endpoint:
             crawl.reached.add(endpoint)
-        lowered = body.lower()
+        lowered = (body + "".join(f"\n{k}: {v}" for k, v in response.headers.items())).lower()
         shown = [canary for canary, forms in checks if any(form in lowered for form in forms)]
         for canary in shown:
             crawl.seen.setdefault(canary.text, set()).add(persona)
@@ -247,9 +251,9 @@ def _crawl(app, persona: str, client, canaries: list[Canary], entry: list[str], 
             if _view_rows_since(app, before) == 0:
                 crawl.unaudited.append(f"{label}: shows {shown[0].what} but wrote no view audit row")
         links = []
-        if response.status_code in (301, 302, 303, 307, 308):
+        if follow and response.status_code in (301, 302, 303, 307, 308):
             links.append(("href", response.headers["Location"]))
-        elif response.mimetype == "text/html":
+        elif follow and response.mimetype == "text/html":
             links += LINKS.findall(body)
         for attribute, link in links:
             target = _internal(path, link)
@@ -260,16 +264,23 @@ def _crawl(app, persona: str, client, canaries: list[Canary], entry: list[str], 
                     queued.add(variant)
                     queue.append(variant)
     crawl.tried += requests
+    return queued
 
 
 def test_crawl_every_persona(app, planted, capsys):
     planted, entry = planted
     crawl = Crawl()
+    clients, visited = {}, {}
     for persona in PERSONAS:
-        client = app.test_client()
+        clients[persona] = client = app.test_client()
         if persona != ANONYMOUS:
             assert sign_in(client, persona).status_code == 200, persona
-        _crawl(app, persona, client, planted, entry, crawl)
+        visited[persona] = _crawl(app, persona, client, planted, [(path, False) for path in ("/", *entry)], crawl)
+    # Then every persona asks for every page any persona found, as if it had been handed the link.
+    found = set().union(*visited.values())
+    for persona, client in clients.items():
+        others = sorted(found - visited[persona])
+        _crawl(app, persona, client, planted, others, crawl, follow=False, limit=len(others))
     personal = {rule.endpoint for rule in app.url_map.iter_rules()
                 if "GET" in rule.methods and views.declared(app, rule.endpoint)}
     with capsys.disabled():
