@@ -145,15 +145,17 @@ def _register_hooks(app: Flask) -> None:
     from flask_wtf.csrf import generate_csrf
 
     from app import access, errors
+    from app.audit import views
     from app.web import commit, filters, htmx, security
     from app.web import errors as web_errors
 
     filters.register(app)
-    # after_request functions run last-registered first: commit, then the htmx and security headers on whatever
-    # response the commit leaves.
+    # after_request functions run last-registered first: the check that a page of personal data wrote its view
+    # row, the commit, then the htmx and security headers on whatever response the commit leaves.
     app.after_request(security.set_headers)
     app.after_request(htmx.after_request)
     app.after_request(commit.after_request)
+    app.after_request(views.after_request)
     app.register_error_handler(CSRFError, web_errors.handle_http)
     app.register_error_handler(HTTPException, web_errors.handle_http)
     app.register_error_handler(Exception, web_errors.handle_unexpected)

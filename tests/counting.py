@@ -7,7 +7,7 @@
 Only statements issued on the calling thread count: the suite's live server answers the sign-in back channel (and
 anything else) in threads of its own. Statements on the server-side session (`user_sessions`) and on the audit
 log (`audit_head`, `audit_events`) are kept apart from the page's own reads and writes, since every signed-in
-request pays for the first and every view of a case for the second.
+request pays for the first and every view of personal data (app/audit/views.py) for the second.
 """
 
 from __future__ import annotations

@@ -10,10 +10,11 @@ from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
+from app.audit import views
 from app.auth import pending, providers, services, throttle, vot
 from app.web.commit import keep_on_error
 
-bp = Blueprint("auth", __name__)
+bp = views.shows_no_personal_data(Blueprint("auth", __name__))
 bp.after_request(pending.save)
 
 

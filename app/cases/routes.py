@@ -12,7 +12,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from app import access, clock
-from app.audit import services as audit
+from app.audit import views
 from app.cases import catalogue, decision_forms, forms, packs, readiness, rules, services
 from app.cases import conditions as condition_services
 from app.cases.document import caution_text, document_hash
@@ -24,11 +24,11 @@ from app.people.models import CHANNELS, ETHNICITIES, OBSERVED_CODES, SEXES
 from app.web.forms import form_status
 from app.web.htmx import is_partial, redirect_to, render
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp = views.shows_personal_data(Blueprint("cases", __name__, url_prefix="/cases"))
 
 
 def _viewed(case, purpose: str = "case management") -> None:
-    audit.record("case.view", actor=current_user, obj=case, purpose=purpose)
+    views.viewed("case.view", case, purpose=purpose)
 
 
 @bp.get("/<case_id>")
@@ -45,6 +45,7 @@ def show(case_id: str):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@views.shows_no_personal_data
 def new():
     team = access.team_to_open_cases_or_404()
     form = forms.NewCaseForm()
@@ -106,7 +107,9 @@ def offences(case_id: str):
     chosen = catalogue.find(form.offence.data) if form.offence.data else None
     if chosen is None and form.offence.data and not form.offence.errors:
         form.offence.errors.append("Choose an offence from the search results")
-    if not form.is_submitted() and not is_partial():
+    if is_partial():
+        views.nothing_shown()  # the catalogue's search results alone
+    elif not form.is_submitted():
         _viewed(case, "offences")
     return render("cases/offences.html", "results", case=case, form=form, q=q,
                   results=catalogue.search(q) if q else [], chosen=chosen, announce=is_partial(),
@@ -219,6 +222,7 @@ def screening(case_id: str):
 
 def _approvals_page(forms_by_id=None, failed=None, status=200):
     pending = db.session.scalars(access.visible_approvals(current_user)).all()
+    views.viewed_list("approvals.view", page="approvals", purpose="approvals", cases=[a.case for a in pending])
     all_forms = {a.id: decision_forms.ApprovalForm(formdata=None, prefix=f"a{a.id}")
                  for a in pending} | (forms_by_id or {})
     return render("cases/approvals.html", pending=pending, labels=readiness.APPROVAL_LABELS, forms=all_forms,

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import access, clock
+from app.audit import views
 from app.cases import packs
 from app.extensions import db
 from app.organisations import forms, services
@@ -15,7 +16,8 @@ from app.organisations.models import Organisation, Service
 from app.web.forms import form_status
 from app.web.htmx import redirect_to, render
 
-bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+# The directory names providers' staff at work, nobody a case is about.
+bp = views.shows_no_personal_data(Blueprint("organisations", __name__, url_prefix="/organisations"))
 
 
 def _coordinator() -> None:

@@ -125,6 +125,10 @@ class Inbox:
     upcoming: list[Appointment]  # booked after today, next 14 days
     working: list[Referral]  # accepted or in progress
 
+    def referrals_shown(self) -> list[Referral]:
+        """Every referral whose person the inbox names (each appointment names its referral's person)."""
+        return [*self.new, *self.working, *(a.referral for a in (*self.to_record, *self.today, *self.upcoming))]
+
 
 def _day_bounds(day) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=clock.LONDON)

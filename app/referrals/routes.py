@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from app import access, clock
-from app.audit import services as audit
+from app.audit import views
 from app.cases.decision_forms import CONDITION_LABELS
 from app.cases.models import Case
 from app.errors import Conflict, InvalidTransition
@@ -28,7 +28,7 @@ from app.timeline.models import TimelineEvent
 from app.web.forms import form_status
 from app.web.htmx import is_partial, redirect_to, render
 
-bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+bp = views.shows_personal_data(Blueprint("referrals", __name__, url_prefix="/referrals"))
 
 
 @bp.app_context_processor
@@ -36,6 +36,11 @@ def vocabulary() -> dict:
     """The words the referral templates show for codes."""
     return {"outcomes": outcomes(), "modes": directory_config().delivery_modes, "labels": CONDITION_LABELS,
             "parties": services.PARTIES, "end_outcomes": services.END_OUTCOMES}
+
+
+def _viewed(referral, purpose: str, appointment=None) -> None:
+    views.viewed("referral.view", referral, purpose=purpose,
+                 detail={"appointment": str(appointment.public_id)} if appointment else None)
 
 
 # --- the officer refers ---------------------------------------------------------------------------------------
@@ -95,11 +100,11 @@ def new(case_id: str):
         return _form_page(case, form, available, status=200)
     if form.validate_on_submit() and form.attempt(lambda: services.prepare_referral(
             **_choices(case, form, available))):
-        audit.record("case.view", actor=current_user, obj=case, purpose="referral check")
+        views.viewed("case.view", case, purpose="referral check")
         return render("referrals/check.html", case=case, form=form, d=form.result, checked=digest(form.result),
                       service=_chosen_service(form, available))
     if not form.is_submitted():
-        audit.record("case.view", actor=current_user, obj=case, purpose="referral")
+        views.viewed("case.view", case, purpose="referral")
     return _form_page(case, form, available, status=form_status(form))
 
 
@@ -123,7 +128,7 @@ def send(case_id: str):
 @login_required
 def show(referral_id: str):
     referral = access.referral_or_404(referral_id, load=queries.REFERRAL_PAGE)
-    audit.record("referral.view", actor=current_user, obj=referral, purpose="referral")
+    views.viewed("referral.view", referral, purpose="referral")
     timeline = db.session.scalars(access.visible_timeline(current_user, referral.case)
                                   .where(TimelineEvent.referral_id == referral.id)).all()
     return render("referrals/show.html", referral=referral, timeline=timeline,
@@ -150,6 +155,7 @@ def decide(referral_id: str):
 
     if form.validate_on_submit() and form.attempt(decided):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "referral decision")
     return render("referrals/decide.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -161,6 +167,7 @@ def notes(referral_id: str):
     if form.validate_on_submit() and form.attempt(lambda: services.add_note(referral, form.text.data,
                                                                             by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "progress note")
     return render("referrals/note.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -172,6 +179,7 @@ def end(referral_id: str):
     if form.validate_on_submit() and form.attempt(lambda: services.end_referral(
             referral, form.outcome.data, summary=form.summary.data, reason=form.reason.data, by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "end of service")
     return render("referrals/end.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -187,6 +195,7 @@ def book(referral_id: str):
             referral, starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data,
             place=form.place.data, by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
+    _viewed(referral, "booking")
     return render("referrals/book.html", referral=referral, form=form, status=form_status(form))
 
 
@@ -204,6 +213,7 @@ def reschedule(appointment_id: str):
             appointment, starts_at=form.starts_at(), minutes=form.minutes.data, requested_by=form.requested_by.data,
             reason=form.reason.data, version=form.version.data, by=current_user)):
         return redirect_to(".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "moving an appointment", appointment)
     return render("referrals/reschedule.html", appointment=appointment, referral=appointment.referral, form=form,
                   status=form_status(form))
 
@@ -217,6 +227,7 @@ def cancel(appointment_id: str):
             appointment, party=form.party.data, reason=form.reason.data, version=form.version.data,
             by=current_user)):
         return redirect_to(".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "cancelling an appointment", appointment)
     return render("referrals/cancel.html", appointment=appointment, referral=appointment.referral, form=form,
                   status=form_status(form))
 
@@ -252,6 +263,7 @@ def attendance(appointment_id: str):
     if saved:
         return redirect_to("web.home") if request.args.get("next") == "home" else redirect_to(
             ".show", referral_id=appointment.referral.public_id)
+    _viewed(appointment.referral, "attendance", appointment)
     return _attendance_page(appointment, form, status=form_status(form))
 
 
@@ -272,6 +284,7 @@ def new_group():
             referrals=[r for r in candidates if str(r.public_id) in set(form.participants.data)],
             by=current_user)):
         return redirect_to(".group", session_id=form.result.public_id)
+    views.viewed_list("referrals.view", page="new group session", purpose="group session", referrals=candidates)
     return render("referrals/group_new.html", form=form, status=form_status(form))
 
 
@@ -290,6 +303,8 @@ def group(session_id: str):
         fresh = forms.group_attendance_form(booked)(formdata=None)
         return render("referrals/group.html", session=session, booked=booked, form=fresh, conflict=True,
                       status=409)
+    views.viewed("group_session.view", session, purpose="group attendance",
+                 detail={"referrals": sorted({str(a.referral.public_id) for a in session.appointments})})
     return render("referrals/group.html", session=session, booked=booked, form=form, status=form_status(form))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from app import access, clock
-from app.audit import services as audit
+from app.audit import views
 from app.cases import queries as case_queries
 from app.cases.models import Case
 from app.extensions import db
@@ -21,6 +21,7 @@ bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
+@views.shows_personal_data
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
@@ -29,21 +30,26 @@ def home():
         filters = case_queries.CaseloadFilters.from_args(request.args)
         cases, total = case_queries.caseload(access.caseload(current_user), filters, clock.today(),
                                              current_app.config["CASELOAD_SOON_DAYS"])
+        views.viewed_list("caseload.view", page="caseload", purpose="caseload", cases=cases)
         return render("home/police.html", "results", cases=cases, total=total, filters=filters,
                       page_size=case_queries.PAGE_SIZE, queries=case_queries, today=clock.today())
     if role in (Role.OFFENDER, Role.VICTIM):
         cases = db.session.scalars(access.own_cases(current_user).options(joinedload(Case.officer))).all()
         events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []
         timelines = {c.id: [e for e in events if e.case_id == c.id] for c in cases}
-        audit.record_many("case.view", cases, actor=current_user, purpose=f"own record ({role.value})")
+        views.viewed_each("case.view", cases, purpose=f"own record ({role.value})")
         template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
         return render(template, cases=cases, timelines=timelines)
     if access.is_provider(current_user):
-        return render("home/provider.html", box=referral_queries.inbox(current_user))
+        box = referral_queries.inbox(current_user)
+        views.viewed_list("inbox.view", page="inbox", purpose="provider inbox", referrals=box.referrals_shown())
+        return render("home/provider.html", box=box)
+    views.nothing_shown()
     return render("home/scrutiny.html")
 
 
 @bp.get("/healthz")
+@views.shows_no_personal_data
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
@@ -55,10 +61,12 @@ def healthz():
 
 
 @bp.get("/accessibility")
+@views.shows_no_personal_data
 def accessibility():
     return render("pages/accessibility.html")
 
 
 @bp.get("/privacy")
+@views.shows_no_personal_data
 def privacy():
     return render("pages/privacy.html")

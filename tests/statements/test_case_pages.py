@@ -151,6 +151,8 @@ def test_case_pages(app, clients, world, page, persona, path, kw):
     small = measure(app, clients[small_as], path.format(**world["small"]), page=page, size="small", **kw)
     large = measure(app, clients[large_as], path.format(**world["large"]), page=page, size="large", **kw)
     assert_bounded(page, small, large)
+    # Each page writes its view audit row; the offence search results show only the catalogue.
+    assert bool(large.audit) == (page != "offence search partial"), f"{page}: {large}"
 
 
 def _condition(details: str) -> dict:

@@ -52,3 +52,4 @@ def test_police_home_pages(app, clients, grow):
              for name, who, path, kw in PAGES}
     for name in small:
         assert_bounded(name, small[name], large[name])
+        assert large[name].audit, f"{name} wrote no view audit row"  # one row for the page, whatever its length

@@ -116,6 +116,7 @@ def test_referral_pages(app, clients, world, page, who, path, kw):
     seen = [measure(app, clients[_persona(who, size)], path.format(**world[name]), page=page, size=name, **kw)
             for name, size in (("small", SMALL), ("large", LARGE))]
     assert_bounded(page, *seen)
+    assert seen[1].audit, f"{page} wrote no view audit row"  # each of these pages shows the people referred
 
 
 def test_attendance_row_fragment_after_post(app, clients, world):
