@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import demo
 from app.audit.models import AuditEvent, AuditHead
-from app.audit.services import GENESIS, _digest, verify
+from app.audit.services import GENESIS, _mac, verify
 from app.auth.models import User
 from app.cases.models import Case
 from app.extensions import db
@@ -190,7 +190,7 @@ def test_rehashing_an_edited_row_breaks_the_next_link(app, chain, session):
     forged.detail = {"forged": True}
     with _tampering(session):
         session.execute(update(AuditEvent.__table__).where(AuditEvent.seq == target.seq)
-                        .values(detail=forged.detail, hash=_digest(forged)))
+                        .values(detail=forged.detail, hash=_mac(forged)))
     session.expire_all()
     result = verify()
     assert result.broken_seq == target.seq + 1

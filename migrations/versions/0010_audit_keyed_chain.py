@@ -1,0 +1,110 @@
+"""The audit chain keyed with AUDIT_KEY (HMAC-SHA256); PostgreSQL refuses TRUNCATE of the log and any change to
+its head but a move forward onto the last row
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-01 14:00:00
+
+"""
+import hashlib
+import hmac
+import json
+from datetime import UTC
+
+import sqlalchemy as sa
+from alembic import op
+from flask import current_app
+from sqlalchemy.dialects import postgresql
+
+from app.db import UTCDateTime
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+GENESIS = "0" * 64
+JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
+EVENTS = sa.table(
+    "audit_events", sa.column("seq", sa.Integer), sa.column("occurred_at", UTCDateTime()),
+    sa.column("actor_id", sa.Integer), sa.column("action", sa.String), sa.column("object_type", sa.String),
+    sa.column("object_id", sa.String), sa.column("purpose", sa.String), sa.column("detail", JSON_DOCUMENT),
+    sa.column("recipients", JSON_DOCUMENT), sa.column("prev_hash", sa.String), sa.column("hash", sa.String))
+HEAD = sa.table("audit_head", sa.column("id", sa.Integer), sa.column("seq", sa.Integer),
+                sa.column("last_hash", sa.String))
+
+
+def _digest(row, prev: str, key: bytes | None) -> str:
+    """The chain's digest as of this revision: plain SHA-256 without a key (before), HMAC-SHA256 with one."""
+    body = json.dumps({
+        "seq": row.seq, "prev": prev, "at": row.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor": row.actor_id, "action": row.action, "object": [row.object_type, row.object_id],
+        "purpose": row.purpose, "detail": row.detail or {}, "recipients": row.recipients or [],
+    }, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest() if key else hashlib.sha256(body).hexdigest()
+
+
+def _rechain(conn, old_key: bytes | None, new_key: bytes | None) -> None:
+    """Check the whole chain under the old scheme, then rewrite every link under the new one. A broken chain
+    stops the upgrade: re-keying it would launder the tampering."""
+    prev_old = prev_new = GENESIS
+    for row in conn.execute(sa.select(EVENTS).order_by(EVENTS.c.seq)):
+        if row.prev_hash != prev_old or _digest(row, prev_old, old_key) != row.hash:
+            raise RuntimeError(f"the audit chain is broken at row {row.seq}; it cannot be re-keyed")
+        prev_old, new = row.hash, _digest(row, prev_new, new_key)
+        conn.execute(EVENTS.update().where(EVENTS.c.seq == row.seq).values(prev_hash=prev_new, hash=new))
+        prev_new = new
+    conn.execute(HEAD.update().where(HEAD.c.id == 1).values(last_hash=prev_new))
+
+
+def upgrade():
+    conn = op.get_bind()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        op.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+    _rechain(conn, None, current_app.config["AUDIT_KEY"].encode())
+    if not postgres:
+        return  # SQLite (development): the keyed chain and checkpoints only
+    op.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
+    op.execute("""
+        CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+    """)
+    # The head may only move forward, and only onto the row that is really last (no inserts or deletes either).
+    op.execute("""
+        CREATE FUNCTION audit_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN
+                IF NEW.id = OLD.id AND (
+                    (NEW.seq, NEW.last_hash) = (OLD.seq, OLD.last_hash)  -- the writers' lock-taking no-op
+                    OR (NEW.seq > OLD.seq AND NEW.last_hash = (SELECT hash FROM audit_events WHERE seq = NEW.seq)
+                        AND NOT EXISTS (SELECT 1 FROM audit_events WHERE seq > NEW.seq))
+                ) THEN
+                    RETURN NEW;
+                END IF;
+            END IF;
+            RAISE EXCEPTION 'audit_head only moves forward, onto the last audit row';
+        END $$;
+    """)
+    op.execute("""
+        CREATE TRIGGER audit_head_forward_only BEFORE INSERT OR UPDATE OR DELETE ON audit_head
+        FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only();
+    """)
+    op.execute("""
+        CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_head_forward_only();
+    """)
+
+
+def downgrade():
+    conn = op.get_bind()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        op.execute("DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_head")
+        op.execute("DROP TRIGGER IF EXISTS audit_head_forward_only ON audit_head")
+        op.execute("DROP FUNCTION IF EXISTS audit_head_forward_only()")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+        op.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+    _rechain(conn, current_app.config["AUDIT_KEY"].encode(), None)
+    if postgres:
+        op.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
