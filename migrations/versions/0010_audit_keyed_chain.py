@@ -44,17 +44,30 @@ def _digest(row, prev: str, key: bytes | None) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest() if key else hashlib.sha256(body).hexdigest()
 
 
+def _rows(conn, batch: int = 2000):
+    after = 0
+    while rows := conn.execute(sa.select(EVENTS).where(EVENTS.c.seq > after).order_by(EVENTS.c.seq)
+                               .limit(batch)).all():
+        yield from rows
+        after = rows[-1].seq
+
+
 def _rechain(conn, old_key: bytes | None, new_key: bytes | None) -> None:
     """Check the whole chain under the old scheme, then rewrite every link under the new one. A broken chain
-    stops the upgrade: re-keying it would launder the tampering."""
-    prev_old = prev_new = GENESIS
-    for row in conn.execute(sa.select(EVENTS).order_by(EVENTS.c.seq)):
-        if row.prev_hash != prev_old or _digest(row, prev_old, old_key) != row.hash:
-            raise RuntimeError(f"the audit chain is broken at row {row.seq}; it cannot be re-keyed")
-        prev_old, new = row.hash, _digest(row, prev_new, new_key)
-        conn.execute(EVENTS.update().where(EVENTS.c.seq == row.seq).values(prev_hash=prev_new, hash=new))
-        prev_new = new
-    conn.execute(HEAD.update().where(HEAD.c.id == 1).values(last_hash=prev_new))
+    stops the upgrade before anything is rewritten: re-keying it would launder the tampering."""
+    prev, last = GENESIS, 0
+    for row in _rows(conn):
+        if row.seq != last + 1 or row.prev_hash != prev or _digest(row, prev, old_key) != row.hash:
+            raise RuntimeError(f"the audit chain is broken at row {last + 1}; it cannot be re-keyed")
+        prev, last = row.hash, row.seq
+    if tuple(conn.execute(sa.select(HEAD.c.seq, HEAD.c.last_hash).where(HEAD.c.id == 1)).one()) != (last, prev):
+        raise RuntimeError(f"the audit head does not record the last row ({last}); the chain cannot be re-keyed")
+    prev = GENESIS
+    for row in _rows(conn):
+        new = _digest(row, prev, new_key)
+        conn.execute(EVENTS.update().where(EVENTS.c.seq == row.seq).values(prev_hash=prev, hash=new))
+        prev = new
+    conn.execute(HEAD.update().where(HEAD.c.id == 1).values(last_hash=prev))
 
 
 def upgrade():
