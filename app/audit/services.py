@@ -68,7 +68,10 @@ def _append(actor, rows: list[dict]) -> None:
     # (current_user) is resolved now: by the commit it may be someone else, or anonymous after a sign-out.
     actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
     at = clock.now()
-    db.session.info.setdefault(PENDING, []).extend((actor, at, values) for values in rows)
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the rows belong to a transaction, and are dropped with it if it does not commit
+    session.info.setdefault(PENDING, []).extend((actor, at, values) for values in rows)
 
 
 def _chain(session) -> None:
@@ -91,8 +94,10 @@ def _chain(session) -> None:
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=last + len(pending), last_hash=prev))
 
 
-def _discard(session) -> None:
-    session.info.pop(PENDING, None)
+def _discard(session, transaction) -> None:
+    """Rows of a transaction that ended without committing (rolled back, or its session closed) are dropped."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def _chain_before_reading(state) -> None:
@@ -103,7 +108,7 @@ def _chain_before_reading(state) -> None:
 
 
 event.listen(db.session, "before_commit", _chain)
-event.listen(db.session, "after_rollback", _discard)
+event.listen(db.session, "after_transaction_end", _discard)
 event.listen(db.session, "do_orm_execute", _chain_before_reading)
 
 

@@ -128,6 +128,19 @@ def test_sign_in_writes_an_audit_row(app, demo_data, login_as):
     assert "Dev Patel" not in json.dumps(row.detail) and "coordinator@example.org" not in json.dumps(row.detail)
 
 
+def test_rows_of_a_transaction_that_does_not_commit_are_dropped(app, session):
+    from app.audit import services as audit
+
+    audit.record("test.rolled_back")
+    session.rollback()
+    audit.record("test.closed")
+    session.close()
+    audit.record("test.kept")
+    session.commit()
+    assert [r.action for r in _rows(app)] == ["test.kept"]
+    assert verify().ok
+
+
 # --- the chain -------------------------------------------------------------------------------------------------
 
 
