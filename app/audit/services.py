@@ -31,20 +31,22 @@ PENDING = "audit_pending"
 CHECKPOINT = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
-def _mac(row: AuditEvent) -> str:
-    body = {
-        "seq": row.seq,
-        "prev": row.prev_hash,
-        "at": row.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor": row.actor_id,
-        "action": row.action,
-        "object": [row.object_type, row.object_id],
-        "purpose": row.purpose,
-        "detail": row.detail or {},
-        "recipients": row.recipients or [],
-    }
-    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+def _content(occurred_at, actor_id, action, object_type, object_id, purpose, detail, recipients) -> str:
+    """A row's content in one canonical form (everything but its place in the chain)."""
+    return json.dumps({
+        "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": actor_id, "action": action,
+        "object": [object_type, object_id], "purpose": purpose, "detail": detail or {}, "recipients": recipients or [],
+    }, sort_keys=True, separators=(",", ":"))
+
+
+def _link(seq: int, prev: str, content: str) -> str:
+    message = f"{seq}:{prev}:{content}".encode()
     return hmac.new(current_app.config["AUDIT_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def _mac(row: AuditEvent) -> str:
+    return _link(row.seq, row.prev_hash, _content(row.occurred_at, row.actor_id, row.action, row.object_type,
+                                                  row.object_id, row.purpose, row.detail, row.recipients))
 
 
 def record(action: str, *, actor=None, obj=None, object_type: str | None = None, object_id: str | None = None,
@@ -75,23 +77,24 @@ def _append(actor, rows: list[dict]) -> None:
 
 
 def _chain(session) -> None:
-    """Chain the transaction's buffered rows onto the log: three statements, however many rows."""
+    """Chain the transaction's buffered rows onto the log: three statements, however many rows. All but the
+    links is worked out before the head is locked, so the lock is held for the least time."""
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    session.flush()  # the transaction's other writes (and any lock waits) come before the head lock
+    session.flush()  # the transaction's other writes (and any lock waits) come first; actors now have ids
+    rows = [{"occurred_at": at, "actor_id": getattr(actor, "id", None), **values} for actor, at, values in pending]
+    contents = [_content(**row) for row in rows]
     last, prev = session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq).returning(AuditHead.seq,
                                                                                         AuditHead.last_hash)
     ).one()
-    chained = []
-    for seq, (actor, at, values) in enumerate(pending, start=last + 1):
-        row = AuditEvent(seq=seq, occurred_at=at, actor_id=getattr(actor, "id", None), prev_hash=prev, **values)
-        row.hash = prev = _mac(row)
-        chained.append({c: getattr(row, c) for c in (*values, "seq", "occurred_at", "actor_id", "prev_hash", "hash")})
-    session.execute(insert(AuditEvent).execution_options(render_nulls=True), chained)  # one statement
+    for seq, (row, content) in enumerate(zip(rows, contents, strict=True), start=last + 1):
+        row |= {"seq": seq, "prev_hash": prev}
+        row["hash"] = prev = _link(seq, row["prev_hash"], content)
+    session.execute(insert(AuditEvent.__table__), rows)  # one statement
     # One forward move (the head's guard refuses any other change).
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=last + len(pending), last_hash=prev))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=last + len(rows), last_hash=prev))
 
 
 def _discard(session, transaction) -> None:

@@ -35,13 +35,16 @@ HEAD = sa.table("audit_head", sa.column("id", sa.Integer), sa.column("seq", sa.I
 
 
 def _digest(row, prev: str, key: bytes | None) -> str:
-    """The chain's digest as of this revision: plain SHA-256 without a key (before), HMAC-SHA256 with one."""
-    body = json.dumps({
-        "seq": row.seq, "prev": prev, "at": row.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor": row.actor_id, "action": row.action, "object": [row.object_type, row.object_id],
-        "purpose": row.purpose, "detail": row.detail or {}, "recipients": row.recipients or [],
-    }, sort_keys=True, separators=(",", ":")).encode()
-    return hmac.new(key, body, hashlib.sha256).hexdigest() if key else hashlib.sha256(body).hexdigest()
+    """The chain's link as of this revision: before it, plain SHA-256 of the row's content with its sequence and
+    predecessor in one document; from it, HMAC-SHA256 of "sequence:predecessor:content"."""
+    content = {"at": row.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": row.actor_id,
+               "action": row.action, "object": [row.object_type, row.object_id], "purpose": row.purpose,
+               "detail": row.detail or {}, "recipients": row.recipients or []}
+    if key is None:
+        return hashlib.sha256(json.dumps(content | {"seq": row.seq, "prev": prev}, sort_keys=True,
+                                         separators=(",", ":")).encode()).hexdigest()
+    message = f"{row.seq}:{prev}:{json.dumps(content, sort_keys=True, separators=(',', ':'))}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _rows(conn, batch: int = 2000):
