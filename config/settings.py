@@ -135,6 +135,9 @@ def load(name: str, env: dict | None = None) -> dict:
         "ENV_NAME": name,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": env.get("SECRET_KEY"),
+        # Keys the audit log's chain (HMAC-SHA256). Kept out of the database, so whoever can write the database
+        # cannot recompute the chain after changing a row.
+        "AUDIT_KEY": env.get("AUDIT_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL", "")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "OIDC_PROVIDERS": providers_from_env(env),
@@ -173,6 +176,7 @@ def load(name: str, env: dict | None = None) -> dict:
     if name in ("development", "test"):
         cfg |= {
             "SECRET_KEY": cfg["SECRET_KEY"] or f"{name}-only-not-secret",
+            "AUDIT_KEY": cfg["AUDIT_KEY"] or f"{name}-only-audit-key-not-secret",
             "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'resolve.db'}",
             "DEV_IDP_ENABLED": True,
             "DEV_IDP_ISSUER": env.get("DEV_IDP_ISSUER", f"http://127.0.0.1:{port}/dev-idp"),
@@ -200,6 +204,10 @@ def load(name: str, env: dict | None = None) -> dict:
 def _refuse_unsafe_production(cfg: dict, env: dict) -> None:
     if not cfg["SECRET_KEY"] or len(cfg["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
+    if not cfg["AUDIT_KEY"] or len(cfg["AUDIT_KEY"]) < 32:
+        raise ConfigError("AUDIT_KEY must be set to at least 32 random characters in production")
+    if cfg["AUDIT_KEY"] == cfg["SECRET_KEY"]:
+        raise ConfigError("AUDIT_KEY must differ from SECRET_KEY")
     if not cfg["SQLALCHEMY_DATABASE_URI"]:
         raise ConfigError("DATABASE_URL must be set in production")
     if not cfg["OIDC_PROVIDERS"]:

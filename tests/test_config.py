@@ -26,7 +26,7 @@ STAFF = {"name": "police", "label": "Police sign-in", "issuer": "https://idp.pol
 
 def _env(**changes) -> dict:
     """A valid production environment, changed as asked (None removes a variable)."""
-    env = {"SECRET_KEY": "k" * 32, "DATABASE_URL": "postgres://resolve@db.internal/resolve",
+    env = {"SECRET_KEY": "k" * 32, "AUDIT_KEY": "a" * 32, "DATABASE_URL": "postgres://resolve@db.internal/resolve",
            "OIDC_PROVIDERS": json.dumps([STAFF])}
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
@@ -68,6 +68,9 @@ def test_a_valid_production_environment_loads():
     ({"SECRET_KEY": None}, "SECRET_KEY must be set to at least 32 random characters"),
     ({"SECRET_KEY": ""}, "SECRET_KEY must be set to at least 32 random characters"),
     ({"SECRET_KEY": "k" * 31}, "SECRET_KEY must be set to at least 32 random characters"),
+    ({"AUDIT_KEY": None}, "AUDIT_KEY must be set to at least 32 random characters"),
+    ({"AUDIT_KEY": "a" * 31}, "AUDIT_KEY must be set to at least 32 random characters"),
+    ({"AUDIT_KEY": "k" * 32}, "AUDIT_KEY must differ from SECRET_KEY"),
     ({"DATABASE_URL": None}, "DATABASE_URL must be set in production"),
     ({"OIDC_PROVIDERS": None}, "at least one OIDC provider must be configured"),
     ({"OIDC_PROVIDERS": "[]"}, "at least one OIDC provider must be configured"),
@@ -84,6 +87,7 @@ def test_development_and_test_need_none_of_it():
     for name in ("development", "test"):
         cfg = settings.load(name, {})
         assert cfg["SECRET_KEY"] and cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+        assert cfg["AUDIT_KEY"] and cfg["AUDIT_KEY"] != cfg["SECRET_KEY"]
         assert cfg["DEV_IDP_ENABLED"] is True
 
 
@@ -203,7 +207,8 @@ def test_a_name_in_both_file_and_environment_is_refused(tmp_path):
 
 def test_wsgi_refuses_to_start_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "DATABASE_URL", "OIDC_PROVIDERS", "OIDC_PROVIDERS_FILE", "DEV_IDP_ENABLED")}
+           if k not in ("SECRET_KEY", "AUDIT_KEY", "DATABASE_URL", "OIDC_PROVIDERS", "OIDC_PROVIDERS_FILE",
+                        "DEV_IDP_ENABLED")}
     env |= {"RESOLVE_ENV": "production", "RESOLVE_INSTANCE": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60, check=False)

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from app import create_app, demo
+from app import clock, create_app, demo
 from app.audit import services as audit
 from app.db import NAMING
 from app.extensions import db
@@ -243,3 +243,42 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again_to_the_models_sc
         with db.engine.connect() as conn:
             problems = enum_drift(conn, db.metadata)
     assert not problems, "\n".join(problems)
+
+
+# --- the audit chain re-keyed (0010) ---------------------------------------------------------------------------
+
+
+def test_upgrading_re_keys_an_intact_audit_chain_and_refuses_a_broken_one(scratch_app):
+    from app.db import UTCDateTime
+    from tests.audit.test_tampering import GENESIS, _forged_hash
+
+    document = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+    events = sa.table("audit_events", *(sa.column(c) for c in (
+        "seq", "actor_id", "action", "object_type", "object_id", "purpose", "prev_hash", "hash")),
+        sa.column("occurred_at", UTCDateTime()), sa.column("detail", document), sa.column("recipients", document))
+    with scratch_app.app_context():
+        config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+        command.upgrade(config, "0009")
+        prev, rows = GENESIS, []
+        for seq in (1, 2):  # as a 0009 deployment chained them: plain SHA-256
+            row = {"seq": seq, "occurred_at": clock.now(), "actor_id": None, "action": "test.row", "object_type": None,
+                   "object_id": None, "purpose": None, "detail": {"n": seq}, "recipients": [], "prev_hash": prev}
+            row["hash"] = prev = _forged_hash(row, prev)
+            rows.append(row)
+        db.session.execute(events.insert(), rows)
+        db.session.execute(text("UPDATE audit_head SET seq = 2, last_hash = :h"), {"h": prev})
+        db.session.commit()
+        command.upgrade(config, "head")
+        result = audit.verify()
+        assert result.ok and result.checked == 2, result
+        assert db.session.scalar(text("SELECT hash FROM audit_events WHERE seq = 2")) != prev  # now an HMAC
+        db.session.remove()
+        command.downgrade(config, "0009")  # back to the unkeyed chain; then a row is changed
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        db.session.execute(text("UPDATE audit_events SET action = 'test.forged' WHERE seq = 2"))
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(RuntimeError, match="the audit chain is broken at row 2; it cannot be re-keyed"):
+            command.upgrade(config, "head")
+        db.session.remove()

@@ -1,4 +1,5 @@
-"""The audit log: append-only rows, each holding the hash of the one before it."""
+"""The audit log: append-only rows, each holding its own MAC and the MAC of the one before it (`prev_hash` and
+`hash` hold HMAC-SHA256 values keyed with AUDIT_KEY; the names are older than the key)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class AuditEvent(db.Model):
 
 
 class AuditHead(db.Model):
-    """One row: the chain's last sequence number and hash. Updating it first serialises writers."""
+    """One row: the chain's last sequence number and MAC. Chaining updates it first, which serialises writers; on
+    PostgreSQL a trigger lets it move only forward, onto the last row."""
 
     __tablename__ = "audit_head"
 

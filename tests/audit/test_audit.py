@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import demo
 from app.audit.models import AuditEvent, AuditHead
-from app.audit.services import GENESIS, _digest, verify
+from app.audit.services import GENESIS, _mac, verify
 from app.auth.models import User
 from app.cases.models import Case
 from app.extensions import db
@@ -128,6 +128,19 @@ def test_sign_in_writes_an_audit_row(app, demo_data, login_as):
     assert "Dev Patel" not in json.dumps(row.detail) and "coordinator@example.org" not in json.dumps(row.detail)
 
 
+def test_rows_of_a_transaction_that_does_not_commit_are_dropped(app, session):
+    from app.audit import services as audit
+
+    audit.record("test.rolled_back")
+    session.rollback()
+    audit.record("test.closed")
+    session.close()
+    audit.record("test.kept")
+    session.commit()
+    assert [r.action for r in _rows(app)] == ["test.kept"]
+    assert verify().ok
+
+
 # --- the chain -------------------------------------------------------------------------------------------------
 
 
@@ -190,7 +203,7 @@ def test_rehashing_an_edited_row_breaks_the_next_link(app, chain, session):
     forged.detail = {"forged": True}
     with _tampering(session):
         session.execute(update(AuditEvent.__table__).where(AuditEvent.seq == target.seq)
-                        .values(detail=forged.detail, hash=_digest(forged)))
+                        .values(detail=forged.detail, hash=_mac(forged)))
     session.expire_all()
     result = verify()
     assert result.broken_seq == target.seq + 1
