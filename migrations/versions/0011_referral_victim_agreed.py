@@ -1,7 +1,7 @@
 """Referrals: whether the victim agreed to a restorative referral carrying their details
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 14:00:00
 
 """
