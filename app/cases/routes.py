@@ -1,9 +1,8 @@
 """The police view of a case and the officer's workflow from a new case to an issued caution.
 
-Each route loads and authorises through app.access, validates a form, calls one service and redirects (303);
-the request commits once, after the route (app/web/commit.py). A form with errors, or a rule the service refuses
-(problems per field), is shown again with status 422 and the error summary; a state that does not allow the
-action is a 409 page (app/errors.py).
+Each route loads and authorises through app.access, validates a form, calls one service and redirects (303); the
+request commits once, after it (app/web/commit.py). Bad input or a refused rule: the form again, 422 and the error
+summary; a state that does not allow the action: a 409 page (app/errors.py).
 """
 
 from __future__ import annotations
