@@ -27,7 +27,11 @@ def _condition_columns(case: Case, values: dict) -> dict:
             else None}
 
 
-def _check_condition(case: Case, values: dict, replacing: Condition | None = None) -> None:
+def check_condition(case: Case, values: dict, replacing: Condition | None = None) -> None:
+    """The rules for one condition on this case; writes nothing. An answer that is None (not given, or not
+    valid on the form) is not checked, so a form with errors still learns every rule problem of the rest."""
+    if values.get("type") is None:
+        return
     hours = values.get("hours")
     if hours is not None and Decimal(str(hours)).as_tuple().exponent < -HOURS_PLACES:
         raise RuleViolation(Problem("hours", f"Enter the hours with at most {HOURS_PLACES} decimal places, like "
@@ -48,7 +52,7 @@ def _condition_saved(case: Case, condition: Condition, *, kind: str, words: str,
 
 
 def add_condition(case: Case, values: dict, *, by) -> Condition:
-    _check_condition(case, values)
+    check_condition(case, values)
     condition = Condition(**_condition_columns(case, values))
     case.conditions.append(condition)
     return _condition_saved(case, condition, kind="condition_added", words="Condition added",
@@ -58,7 +62,7 @@ def add_condition(case: Case, values: dict, *, by) -> Condition:
 def update_condition(case: Case, condition: Condition, values: dict, *, version: int, by) -> Condition:
     if version != condition.version:  # a writer that did not say which version it saw is refused too
         raise Conflict(condition)
-    _check_condition(case, values, replacing=condition)
+    check_condition(case, values, replacing=condition)
     for k, v in _condition_columns(case, values).items():
         setattr(condition, k, v)
     return _condition_saved(case, condition, kind="condition_changed", words="Condition changed",

@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.cases.packs import AMOUNT_TYPES, CONDITION_TYPES, HOURS_TYPES
 from app.web.forms import (
     Form,
+    GovCheckboxInput,
     GovDate,
+    GovRadioInput,
     NumberField,
     PoundsField,
     SubmitField,
@@ -134,6 +136,9 @@ class ScreeningForm(Form):
                 ok = False
         return ok
 
+    def values(self) -> dict:  # what the rules check before the answers are complete
+        return {"caution_date": self.caution_date.data}
+
     def answers(self) -> dict:
         return {"caution_date": self.caution_date.data.isoformat(),
                 **{k: getattr(self, k).data == "yes" for k in self.YES_NO_ANSWERS},
@@ -206,7 +211,7 @@ class ConditionForm(Form):
         return {"type": t, "subtype": self.subtype.data if t == "restrictive" else None,
                 "purpose": self.purpose.data or None, "hours": self.hours.data if t in HOURS_TYPES else None,
                 "amount_pounds": self.amount_pounds.data if t in AMOUNT_TYPES else None,
-                "details": self.details.data.strip(), "due_on": self.due_on.data,
+                "details": (self.details.data or "").strip(), "due_on": self.due_on.data,
                 "remedy_for": self.remedy_for.data or None}
 
 
@@ -244,6 +249,9 @@ class IssueForm(Form):
                 "evidence_decision_maker": case.evidence_decision_maker,
                 "deadline": case.deadline if case.deadline and case.deadline > today else normal,
                 "extension_reason": case.deadline_extension_reason}
+
+    def values(self) -> dict:
+        return {"deadline": self.deadline.data, "extension_reason": self.extension_reason.data}
 
     def checklist(self) -> dict:
         return {"evidence_decided_by": self.evidence_decided_by.data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Optional
 
@@ -12,7 +12,9 @@ from app.cases.needs import config as needs_config
 from app.people.models import CHANNELS, ETHNICITY_GROUPS, OBSERVED_CODES, SEXES
 from app.web.forms import (
     Form,
+    GovCheckboxInput,
     GovDate,
+    GovRadioInput,
     SubmitField,
     area_field,
     blank_to_none,

@@ -204,8 +204,8 @@ def screening(case_id: str):
                                         if request.method == "GET" else None)
     questions = pack_of(case).eligibility_questions
     form.ask(questions)
-    if form.validate_on_submit() and form.attempt(lambda: services.record_screening(
-            case, form.answers() | {"questions": questions}, by=current_user)):
+    if form.handle(lambda: services.record_screening(case, form.answers() | {"questions": questions}, by=current_user),
+                   check=lambda values: services.check_screening(case, values["caution_date"])):
         return redirect_to(".screening", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "eligibility screening")
@@ -285,8 +285,8 @@ def _condition_form(case, form_class=decision_forms.ConditionForm, **kw):
 def conditions(case_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     form = _condition_form(case)
-    if form.validate_on_submit() and form.attempt(lambda: condition_services.add_condition(case, form.values(),
-                                                                                 by=current_user)):
+    if form.handle(lambda: condition_services.add_condition(case, form.values(), by=current_user),
+                   check=lambda values: condition_services.check_condition(case, values)):
         if is_partial():  # htmx: the updated list and a fresh form, in place
             return _condition_page(case, _condition_form(case, formdata=None), block="workspace",
                                    announce="Condition added.")
@@ -305,8 +305,8 @@ def edit_condition(case_id: str, condition_id: str):
     remedy = {"remedy_for": readiness.victim_key(condition.remedy_for)} if condition.remedy_for else None
     form = _condition_form(case, decision_forms.ConditionEditForm, obj=condition,
                            data=remedy if request.method == "GET" else None)
-    if form.validate_on_submit() and form.attempt(lambda: condition_services.update_condition(
-            case, condition, form.values(), version=form.version.data, by=current_user)):
+    if form.handle(lambda: condition_services.update_condition(case, condition, form.values(), by=current_user,
+                   version=form.version.data), check=lambda v: condition_services.check_condition(case, v, condition)):
         return redirect_to(".conditions", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "conditions")
@@ -353,9 +353,8 @@ def issue(case_id: str):
     normal = rules.normal_deadline(pack, today)
     form = decision_forms.IssueForm(data=decision_forms.IssueForm.data_from(case, today, normal)
                                     if request.method == "GET" else None)
-    if form.validate_on_submit() and form.attempt(lambda: services.prepare_issue(
-            case, form.checklist(), deadline=form.deadline.data, extension_reason=form.extension_reason.data,
-            by=current_user)):
+    if form.handle(lambda: services.prepare_issue(case, form.checklist(), **form.values(), by=current_user),
+                   check=lambda values: services.check_issue(case, **values)):
         return redirect_to(".document", case_id=case.public_id)
     if not form.is_submitted():
         _viewed(case, "issue caution")

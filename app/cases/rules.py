@@ -9,23 +9,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app.cases.packs import MODES_OF_TRIAL, DisposalType, RulePack
+from app.formats import long_date as _on
+from app.formats import money, number
 
 SERIOUSNESS = {mode: rank for rank, mode in enumerate(MODES_OF_TRIAL)}
 DECIDERS = {"officer": "a police officer", "prosecutor": "a prosecutor"}
 
 
-def number(value: Decimal | int) -> str:
-    """10, 7.5, 0.25: a number as people write it."""
-    return f"{Decimal(value).normalize():f}"
-
-
 def article(words: str) -> str:
     """"an adult conditional caution", "a community caution"."""
     return f"{'an' if words[:1].lower() in 'aeiou' else 'a'} {words}"
-
-
-def _on(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -166,7 +159,7 @@ class ConditionFacts:
     purpose: str | None
     hours: Decimal | None
     amount_pounds: int | None
-    due_on: date
+    due_on: date | None  # None: not yet given (a form with errors is still checked for the rest)
     remedy_for: str | None = None  # the victim whose requested community remedy this condition is
 
 
@@ -200,9 +193,9 @@ def check_deadline(pack: RulePack, issued_on: date, deadline: date, extension_re
         return ["The deadline must be after the day the caution is given."]
     if deadline > maximum:
         return [f"The deadline can be at most {pack.deadline.exceptional_weeks} weeks after the caution "
-                f"({maximum:%d %B %Y}), even in exceptional circumstances."]
+                f"({_on(maximum)}), even in exceptional circumstances."]
     if deadline > normal and not (extension_reason or "").strip():
-        return [f"A deadline later than {pack.deadline.normal_weeks} weeks ({normal:%d %B %Y}) needs a reason "
+        return [f"A deadline later than {pack.deadline.normal_weeks} weeks ({_on(normal)}) needs a reason "
                 "for the exceptional extension."]
     return []
 
@@ -237,11 +230,11 @@ def condition_limit_problems(pack: RulePack, disposal_key: str, conditions: list
             problems.append(("type", f"{label.capitalize()} cannot have {kind} condition."))
         if c.purpose and c.purpose not in d.purposes:
             problems.append(("purpose", f"{label.capitalize()} cannot have {article(c.purpose)} condition."))
-        if c.due_on > deadline:
-            problems.append(("due_on", f"A condition is due on {c.due_on:%d %B %Y}, after the deadline "
-                                       f"({deadline:%d %B %Y})."))
-        if c.due_on < issued_on:
-            problems.append(("due_on", f"A condition is due on {c.due_on:%d %B %Y}, before the caution is given."))
+        if c.due_on is not None and c.due_on > deadline:
+            problems.append(("due_on", f"A condition is due on {_on(c.due_on)}, after the deadline "
+                                       f"({_on(deadline)})."))
+        if c.due_on is not None and c.due_on < issued_on:
+            problems.append(("due_on", f"A condition is due on {_on(c.due_on)}, before the caution is given."))
     totals: dict[str, list] = {}  # each cap by name: [hours so far, the cap]
     for c in conditions:
         if c.hours is not None and c.type in d.condition_types:
@@ -263,6 +256,6 @@ def condition_limit_problems(pack: RulePack, disposal_key: str, conditions: list
             problems.append(("amount_pounds", "A financial penalty is not available for this offence: the amounts "
                                               "are not set (no regulations are made)."))
         elif total > cap:
-            problems.append(("amount_pounds", f"Financial penalties add up to £{total}; the most allowed for this "
-                                              f"offence is £{cap}."))
+            problems.append(("amount_pounds", f"Financial penalties add up to {money(total)}; the most allowed for "
+                                              f"this offence is {money(cap)}."))
     return problems

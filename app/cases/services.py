@@ -173,15 +173,23 @@ def record_no_victims(case: Case, *, by) -> None:
 # --- eligibility, approvals, needs and victims' views ------------------------------------------------------------
 
 
+def check_screening(case: Case, caution_date: date | None) -> None:
+    """The rules the caution date must keep (the law in force, the person's age); writes nothing."""
+    if caution_date is None or readiness.details_problems(case):
+        return
+    packs.decided_under(case, caution_date, "caution_date")
+    if problem := readiness.age_problem(case, caution_date):
+        raise RuleViolation(Problem("caution_date", problem))
+
+
 def record_screening(case: Case, answers: dict, *, by) -> Screening:
     """Record every answer, the result and the reasons (a new screening each time: earlier ones are kept); ask a
     supervisor for the approvals the pack requires."""
     if problems := readiness.details_problems(case):
         raise InvalidTransition("Eligibility cannot be screened yet: " + " ".join(problems))
     caution_date = date.fromisoformat(answers["caution_date"])
+    check_screening(case, caution_date)
     pack = packs.decided_under(case, caution_date, "caution_date")
-    if problem := readiness.age_problem(case, caution_date):
-        raise RuleViolation(Problem("caution_date", problem))
     facts = readiness.screening_facts(case, answers, caution_date)
     result = rules.screen(pack, case.disposal_type, facts)
     screening = Screening(answers=answers, eligible=result.eligible,
@@ -279,20 +287,30 @@ def refresh_status(case: Case, *, by) -> None:
 # --- issuing the caution -------------------------------------------------------------------------------------------
 
 
+def check_issue(case: Case, *, deadline: date | None, extension_reason: str | None) -> None:
+    """The rules for issuing today with this deadline; writes nothing. A deadline not given (or not a date) is
+    not checked, so the issue form still shows the other problems with its own errors."""
+    today = clock.today()
+    problems = [Problem(None, p) for p in [readiness.age_problem(case, today)] if p]
+    if deadline is not None:
+        pack = packs.decided_under(case, today, None)
+        late = rules.check_deadline(pack, today, deadline, extension_reason)
+        problems += [Problem("deadline", p) for p in late]
+        if not late:  # conditions are measured against a deadline that holds
+            problems += [Problem(None, p) for p in readiness.condition_problems(case, today, deadline)]
+    if problems:
+        raise RuleViolation(problems)
+
+
 def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reason: str | None, by) -> None:
     """The pre-issue checklist and the deadline. Refused unless the case is ready; a later deadline needs a
     reason, and a supervisor's approval where the pack says so."""
     if case.status is not CaseStatus.READY:
         raise InvalidTransition(f"This case is {case.status.label.lower()}, so the caution cannot be issued yet. "
                                 "Finish the tasks on the task list first.")
+    check_issue(case, deadline=deadline, extension_reason=extension_reason)
     today = clock.today()
     pack = packs.decided_under(case, today, None)
-    problems = [Problem(None, p) for p in [readiness.age_problem(case, today)] if p]
-    problems += [Problem("deadline", p) for p in rules.check_deadline(pack, today, deadline, extension_reason)]
-    if not problems:
-        problems += [Problem(None, p) for p in readiness.condition_problems(case, today, deadline)]
-    if problems:
-        raise RuleViolation(problems)
     reason = (extension_reason or "").strip() or None
     extended = deadline > rules.normal_deadline(pack, today)
     case.deadline, case.deadline_extension_reason = deadline, reason if extended else None

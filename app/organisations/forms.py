@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 
 from app.organisations.categories import config as directory_config
-from app.web.forms import Form, SubmitField, area_field, blank_to_none, text_field
+from app.web.forms import (
+    Form,
+    GovCheckboxesInput,
+    GovRadioInput,
+    SubmitField,
+    area_field,
+    blank_to_none,
+    text_field,
+)
 
 OLDEST = 120  # a bound on a typed age, not a legal parameter
 SEXES_SERVED = {"any": "Anyone", "female": "Women only", "male": "Men only"}

@@ -1,5 +1,7 @@
 """The referral dataset: the only facts about the person and the case that a provider receives (DOMAIN.md
-section 6). It is stored with the referral as sent, and the provider's pages render that copy, never the case."""
+section 6). It is stored with the referral as sent, and the provider's pages render that copy, never the case.
+Dates are kept as ISO dates (data, not words) and hours as a plain number ("10", never "1E+1"); the pages show
+them through the same `long_date` and `number` functions as every other page."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 
 from app.cases.models import Case, Condition
 from app.cases.needs import config as needs_config
+from app.formats import number
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import victim_match
@@ -70,7 +73,7 @@ def referral_dataset(case: Case, condition: Condition, service: Service, *, risk
         "case_reference": case.reference,
         "offences": [co.offence.title for co in case.offences],
         "condition": {"type": condition.type, "purpose": condition.purpose, "details": scrub(condition.details),
-                      "hours": str(condition.hours.normalize()) if condition.hours is not None else None,
+                      "hours": number(condition.hours) if condition.hours is not None else None,
                       "due_on": condition.due_on.isoformat()},
         "other_conditions": [{"type": c.type, "subtype": c.subtype, "due_on": c.due_on.isoformat()}
                              for c in case.conditions if c.id != condition.id],

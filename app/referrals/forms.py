@@ -5,13 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -22,7 +16,10 @@ from app.referrals.outcomes import outcomes
 from app.referrals.services import END_OUTCOMES, PARTIES
 from app.web.forms import (
     Form,
+    GovCheckboxesInput,
+    GovCheckboxInput,
     GovDate,
+    GovRadioInput,
     SubmitField,
     area_field,
     not_blank,

@@ -14,6 +14,7 @@ from app.audit import services as audit
 from app.cases.models import Case, CaseStatus, Condition
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
+from app.formats import london_datetime as _when
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import queries
@@ -160,11 +161,6 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
 
 
 # --- appointments ---------------------------------------------------------------------------------------------------
-
-
-def _when(at: datetime) -> str:
-    local = at.astimezone(clock.LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
 
 
 def ends_after(starts_at: datetime, minutes: int) -> datetime:

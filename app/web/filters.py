@@ -1,32 +1,13 @@
-"""Template filters and globals: dates shown in UK time, in words people use."""
+"""Template filters and globals: numbers, money, dates and times in the words people use (app/formats.py), so a
+page and the words the services write agree."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
-from app.clock import LONDON
+from app.formats import london_datetime, long_date, money, number, time_of_day
 from app.organisations.models import Role
 
-
-def london_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-
-
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
-def number(value) -> str:
-    """A number as people write it: 10, 7.5, 0.25 (never 1E+1 or 10.00)."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+FILTERS = {"london_datetime": london_datetime, "long_date": long_date, "money": money, "number": number,
+           "time_of_day": time_of_day}
 
 
 def nav_home_label(role: Role | None) -> str:
@@ -37,7 +18,6 @@ def nav_home_label(role: Role | None) -> str:
 
 
 def register(app) -> None:
-    app.add_template_filter(london_datetime)
-    app.add_template_filter(long_date)
-    app.add_template_filter(number)
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
     app.add_template_global(nav_home_label)

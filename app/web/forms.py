@@ -5,8 +5,9 @@ Every form refuses fields it does not have, and a field sent more than once unle
 crafted POST gets a 422 with a message, and nothing is saved); a form that carries the version of the record it
 was shown with refuses a POST without it (optimistic locking cannot be skipped). Every date is a `GovDate`: three
 inputs whose missing or extra parts give a clear message instead of the 500 that govuk-frontend-wtf's date widget
-would raise. A rule the service refuses comes back as problems per field
-(`Form.attempt`), so the page shows every problem beside the field it is about, in one error summary.
+would raise. A rule the service refuses comes back as problems per field (`Form.attempt`), and `Form.handle`
+checks the rules even when some fields have errors, so the page shows every problem beside the field it is
+about, in one error summary, on the first submission.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import date
 
 from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf import wtforms_widgets as gov
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectMultipleField, StringField
 from wtforms import SubmitField as _SubmitField
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
@@ -84,6 +86,27 @@ class Form(FlaskForm):
             return False
         return True
 
+    def handle(self, action: Callable[[], object], *, check: Callable[[dict], object] | None = None) -> bool:
+        """Validate, then `attempt(action)`. A form with field errors still runs `check` (the service's own rule
+        check, which writes nothing) on its `values()`, each answer that failed set to None, so the rule problems
+        (a cap, a late date) show in the same error summary as the field errors instead of one submission later.
+        A field keeps its own error first; a rule problem about it is added only when it has none."""
+        if not self.is_submitted():
+            return False
+        if self.validate():
+            return self.attempt(action)
+        if check is not None:
+            try:
+                check(self.parsed(self.values()))
+            except RuleViolation as exc:
+                self.add_problems([p for p in exc.by_field if not (p.field in self._fields
+                                                                    and getattr(self, p.field).errors)])
+        return False
+
+    def parsed(self, values: dict) -> dict:
+        """`values` with the answer of every field that has an error set to None (what a rule check can use)."""
+        return {k: None if k in self._fields and getattr(self, k).errors else v for k, v in values.items()}
+
     def error_summary(self) -> list[dict]:
         items = [{"text": message} for message in self.form_errors]
         for field in self:
@@ -96,6 +119,33 @@ class Form(FlaskForm):
 def form_status(form) -> int:
     """A form shown again after it was submitted is shown because it had errors: 422."""
     return 422 if form.is_submitted() else 200
+
+
+# --- widgets --------------------------------------------------------------------------------------------------
+
+
+class _HintOnlyIfAny:
+    """govuk-frontend-wtf gives every radio or checkbox group a hint, even without a description: the macro then
+    shows the word "None" under the question. Every form imports these widgets from here, never from the library."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        hint = params.get("hint") or {}
+        if not (hint.get("text") or hint.get("html")):
+            params.pop("hint", None)
+        return params
+
+
+class GovRadioInput(_HintOnlyIfAny, gov.GovRadioInput):
+    pass
+
+
+class GovCheckboxesInput(_HintOnlyIfAny, gov.GovCheckboxesInput):
+    pass
+
+
+class GovCheckboxInput(_HintOnlyIfAny, gov.GovCheckboxInput):
+    pass
 
 
 # --- fields ---------------------------------------------------------------------------------------------------

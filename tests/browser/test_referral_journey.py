@@ -42,8 +42,8 @@ REFERRAL = re.compile(r"/referrals/[0-9a-f-]{36}$")
 GROUP = "Drug awareness workshop"
 # The caseworker's three appointments today: the time as typed, as shown, and the outcome recorded inline.
 ATTENDED = ("9:30am", "9:30am", "Attended", "")
-LATE = ("2pm", "2:00pm", "Late, admitted", "Arrived 15 minutes late")  # the group session
-MISSED = ("11:00", "11:00am", "Did not attend", "No answer at the door or on the phone")
+LATE = ("2pm", "2pm", "Late, admitted", "Arrived 15 minutes late")  # the group session
+MISSED = ("11:00", "11am", "Did not attend", "No answer at the door or on the phone")
 
 # Pinned: each party's POSTs in the journey, as the browser reports them (the sign-in is not counted). The officer
 # sends one referral in two (the form, then confirming the check page); the manager saves one decision; the

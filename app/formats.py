@@ -1,0 +1,74 @@
+"""Numbers, money, dates and times as people write them (GOV.UK style): 10 hours, 7.5, £50, £7.50,
+3 December 2026, 10:30am, 10am, midday. One function for each, used by the template filters and by everything
+that writes words for people (rule messages, the referral dataset, the timeline), so every page agrees."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from app.clock import LONDON
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def number(value) -> str:
+    """10, 7.5, 0.25: never 1E+1 or 10.00. A string is read as a number (a dataset stored before this)."""
+    d = _decimal(value)
+    if d is None:
+        return "" if value is None else str(value)
+    return f"{d.normalize():f}" if d.is_finite() else str(value)
+
+
+def money(value) -> str:
+    """£50 for whole pounds, £7.50 with pence."""
+    d = _decimal(value)
+    if d is None:
+        return ""
+    pence = d.quantize(Decimal("0.01"))
+    whole = pence == pence.to_integral_value()
+    return f"£{pence:,.0f}" if whole else f"£{pence:,.2f}"
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).date() if value.tzinfo else value.date()
+    if isinstance(value, str):  # an ISO date kept in stored data
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def long_date(value) -> str:
+    """3 December 2026 (no leading zero, no weekday)."""
+    day = _as_date(value)
+    return f"{day.day} {day:%B %Y}" if day else ("" if value is None else str(value))
+
+
+def time_of_day(value: time | datetime | None) -> str:
+    """10:30am, 10am, midday, midnight: a datetime is shown in UK time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).time() if value.tzinfo else value.time()
+    if value.minute == 0 and value.hour in (0, 12):
+        return "midnight" if value.hour == 0 else "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def london_datetime(value: datetime | None) -> str:
+    """3 December 2026 at 10:30am, in UK time."""
+    if value is None:
+        return ""
+    return f"{long_date(value)} at {time_of_day(value)}"
