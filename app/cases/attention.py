@@ -16,7 +16,7 @@ from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Conditi
 from app.clock import LONDON
 from app.extensions import db
 from app.people.models import Person
-from app.referrals.models import Appointment, AppointmentStatus, Referral, ReferralStatus
+from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import counting_codes
 
 LIMIT = 10  # the home shows this many; the rest are one link away (the caseload filtered to them)
@@ -40,9 +40,10 @@ def missed_appointment():
 
 
 def _no_outcome(today: date):
-    """An appointment still booked, on an earlier day, with no outcome: the provider has not said what happened."""
+    """An appointment still booked, on an earlier day, with no outcome, while the provider still works on the
+    referral: the provider has not said what happened (with the referral ended, nothing more can be recorded)."""
     return and_(Appointment.status == AppointmentStatus.BOOKED, Appointment.outcome.is_(None),
-                Appointment.starts_at < _day_start(today))
+                Appointment.starts_at < _day_start(today), Referral.status.in_(WORKING_STATUSES))
 
 
 def _declined_unreplaced():

@@ -45,7 +45,7 @@ def troubled(app, demo_data):
                  "missed_day": long_date(missed.starts_at.astimezone(clock.LONDON).date()),
                  "silent_day": long_date(silent.starts_at.astimezone(clock.LONDON).date()),
                  "referral": str(w.sent.public_id), "other": str(other.public_id),
-                 "condition": str(declined.condition.public_id)}
+                 "condition": str(declined.condition.public_id), "silent_at": silent.starts_at}
         db.session.commit()
         db.session.remove()
     return found
@@ -72,3 +72,10 @@ def test_a_case_that_needs_attention_is_marked_in_the_caseload(troubled, login_a
     assert "Needs attention" in rows[troubled["jordan"]] and "Needs attention" in rows[troubled["casey"]]
     assert any("Needs attention" not in row for ref, row in rows.items())  # drafts are not marked
 
+
+
+def test_an_appointment_without_an_outcome_waits_until_the_next_day(troubled, login_as):
+    """The provider has the rest of the day to record it: only an earlier day's appointment is late."""
+    with clock.frozen(troubled["silent_at"] + timedelta(hours=3)):
+        html = login_as("officer-north").get("/").get_data(as_text=True)
+    assert "Missed appointment on" in html and "No outcome recorded" not in html
