@@ -168,6 +168,8 @@ def load(name: str, env: dict | None = None) -> dict:
         "HSTS": True,
         "RUN_SCHEDULER_IN_WEB": False,
         "SERVICE_NAME": "Resolve",
+        # Victim Support's free national support line, as it writes it; shown to victims as a tel: link.
+        "VICTIM_SUPPORT_PHONE": env.get("VICTIM_SUPPORT_PHONE", "08 08 16 89 111"),
         # Caseload: issued cases whose deadline is this close (or passed) need attention. Operational, not law.
         "CASELOAD_SOON_DAYS": int(env.get("CASELOAD_SOON_DAYS", "14")),
         "TIMEZONE": "Europe/London",

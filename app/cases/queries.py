@@ -6,17 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.cases import rules
-from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
+from app.cases.attention import needs_attention
+from app.cases.models import Case, CaseStatus, CaseVictim
 from app.cases.packs import pack_of, regimes
 from app.extensions import db
 from app.people.models import Person
-from app.referrals.models import Appointment, Referral
-from app.referrals.outcomes import counting_codes
 
 # What a page loads with its case, so that it reads each part once, whatever the case holds. The case's statement
 # joins its parts of one row (a case has at most one signed document) and one collection, so its rows never
@@ -90,27 +89,23 @@ class CaseloadFilters:
         return {k: v for k, v in values.items() if v not in (None, "", 1) or (k == "page" and v not in (None, 1))}
 
 
-def needs_attention(today: date, soon_days: int):
-    """A case needs attention when a decision waits on someone, or its deadline is close or passed."""
-    waiting = exists().where(Approval.case_id == Case.id,
-                             Approval.status.in_([ApprovalStatus.PENDING, ApprovalStatus.RETURNED]))
-    due_soon = (Case.status == CaseStatus.ISSUED) & (Case.deadline <= today + timedelta(days=soon_days))
-    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE, missed_appointment())
-
-
-def missed_appointment():
-    """An issued case with an appointment whose outcome can count towards non-compliance (did not attend, late
-    and refused entry ...: config/attendance.yaml): the officer must decide, so it needs attention at once."""
-    return (Case.status == CaseStatus.ISSUED) & exists().where(
-        Referral.case_id == Case.id, Appointment.referral_id == Referral.id,
-        Appointment.outcome.in_(counting_codes()))
-
-
 def _like_prefix(text: str) -> str:
     return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+@dataclass(frozen=True)
+class CaseloadPage:
+    cases: list[Case]
+    total: int
+    attention: frozenset[int]  # the ids of the cases shown that need attention: their rows are marked
+
+
 def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> tuple[list[Case], int]:
+    page = caseload_page(base, f, today, soon_days)
+    return page.cases, page.total
+
+
+def caseload_page(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> CaseloadPage:
     """One page of `base` (already limited to what the user may see) under the filters, and the total count
     (capped at COUNT_CAP + 1), in a single statement of three nested steps (see below), so the cost depends on
     the cap and the page size, not on how many cases the user may see."""
@@ -138,13 +133,14 @@ def caseload(base: Select, f: CaseloadFilters, today: date, soon_days: int) -> t
     one_page = (select(matching.c.case_id, func.count().over().label("total"))
                 .order_by(*(d(matching.c[f"k{i}"]) for i, (_, d) in enumerate(keys)))
                 .limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE).subquery())
-    # 3. Load that page's cases with their person, officer and team.
-    page = (select(Case, one_page.c.total).join(one_page, one_page.c.case_id == Case.id)
+    # 3. Load that page's cases with their person, officer and team, and whether each needs attention.
+    flag = needs_attention(today, soon_days).label("attention")
+    page = (select(Case, one_page.c.total, flag).join(one_page, one_page.c.case_id == Case.id)
             .join(Person, Case.offender_id == Person.id)
             .options(contains_eager(Case.offender), joinedload(Case.officer), joinedload(Case.team))
             .order_by(*(d(c) for c, d in keys)))
     rows = db.session.execute(page).unique().all()
-    return [r[0] for r in rows], (rows[0][1] if rows else 0)
+    return CaseloadPage([r[0] for r in rows], rows[0][1] if rows else 0, frozenset(r[0].id for r in rows if r[2]))
 
 
 # --- one case -------------------------------------------------------------------------------------------------

@@ -1,13 +1,35 @@
 """Template filters and globals: numbers, money, dates and times in the words people use (app/formats.py), so a
-page and the words the services write agree."""
+page and the words the services write agree; phone numbers that dial."""
 
 from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
 
 from app.formats import london_datetime, long_date, money, number, time_of_day
 from app.organisations.models import Role
 
 FILTERS = {"london_datetime": london_datetime, "long_date": long_date, "money": money, "number": number,
            "time_of_day": time_of_day}
+
+
+_DIALLED = re.compile(r"[\s().\-/]")  # what people write between digits; a phone ignores it
+
+
+def phone_link(value: str | None) -> Markup:
+    """A phone number as a `tel:` link, shown as written: "0808 168 9111" dials tel:+448081689111. A UK number
+    written from 0 gets +44; 00 becomes +. Text that is not a number is shown as it is."""
+    if not value:
+        return Markup("")
+    dialled = _DIALLED.sub("", value.strip())
+    if dialled.startswith("00"):
+        dialled = "+" + dialled[2:]
+    elif dialled.startswith("0"):
+        dialled = "+44" + dialled[1:]
+    if not re.fullmatch(r"\+?\d{3,15}", dialled):
+        return escape(value)
+    return Markup('<a class="govuk-link" href="tel:{}">{}</a>').format(dialled, value.strip())
 
 
 def nav_home_label(role: Role | None) -> str:
@@ -18,6 +40,6 @@ def nav_home_label(role: Role | None) -> str:
 
 
 def register(app) -> None:
-    for name, function in FILTERS.items():
+    for name, function in {**FILTERS, "phone_link": phone_link}.items():
         app.add_template_filter(function, name)
     app.add_template_global(nav_home_label)

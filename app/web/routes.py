@@ -11,11 +11,12 @@ from sqlalchemy.orm import joinedload
 from app import access, clock
 from app.audit import views
 from app.cases import queries as case_queries
+from app.cases.attention import attention_list
 from app.cases.models import Case
 from app.extensions import db
 from app.organisations.models import Role
 from app.referrals import queries as referral_queries
-from app.web.htmx import render
+from app.web.htmx import is_partial, render
 
 bp = Blueprint("web", __name__)
 
@@ -28,11 +29,15 @@ def home():
     role = current_user.role
     if access.is_police(current_user):
         filters = case_queries.CaseloadFilters.from_args(request.args)
-        cases, total = case_queries.caseload(access.caseload(current_user), filters, clock.today(),
-                                             current_app.config["CASELOAD_SOON_DAYS"])
-        views.viewed_list("caseload.view", page="caseload", purpose="caseload", cases=cases)
-        return render("home/police.html", "results", cases=cases, total=total, filters=filters,
-                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=clock.today())
+        today, soon = clock.today(), current_app.config["CASELOAD_SOON_DAYS"]
+        found = case_queries.caseload_page(access.caseload(current_user), filters, today, soon)
+        # What needs attention comes first on the full page; a partial (the filtered results) has no room for it.
+        attention, more = ([], False) if is_partial() else attention_list(access.caseload(current_user), today, soon)
+        views.viewed_list("caseload.view", page="caseload", purpose="caseload",
+                          cases=found.cases + [item.case for item in attention])
+        return render("home/police.html", "results", cases=found.cases, total=found.total, filters=filters,
+                      marked=found.attention, attention=attention, more_attention=more,
+                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today)
     if role in (Role.OFFENDER, Role.VICTIM):
         cases = db.session.scalars(access.own_cases(current_user).options(joinedload(Case.officer))).all()
         events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []

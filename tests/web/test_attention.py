@@ -1,0 +1,81 @@
+"""The police home: what needs attention comes first, each case with its reasons in words and a link to act, and
+the case's row in the caseload carries a mark."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from app.extensions import db
+from app.referrals import services as referrals
+from app.web.filters import long_date
+from tests import factories
+from tests.referrals.conftest import load_world
+
+pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each caseload row's text, by the case reference it starts with."""
+    table = html[html.index('<table class="govuk-table'):]
+    return {m.group(1): m.group(0) for m in re.finditer(r'<tr class="govuk-table__row">\s*<td[^>]*><a[^>]*>'
+                                                         r'([A-Z]+-\d+-\d+)</a>.*?</tr>', table, re.S)}
+
+
+@pytest.fixture
+def troubled(app, demo_data):
+    """Jordan Smith's case: one appointment missed, one with no outcome a day later. A second issued case whose
+    only referral was declined. Returned with the days and links the page should show."""
+    with app.app_context():
+        w = load_world()
+        referrals.accept_referral(w.sent, w.users["freshstart-caseworker"], by=w.users["freshstart-manager"])
+        missed = factories.appointment(w.sent, w.at(days=1))
+        silent = factories.appointment(w.sent, w.at(days=2, hour=14))
+        other = factories.issued(given="Casey", family="Novak")
+        declined = factories.referral(other)
+        referrals.decline_referral(declined, "No places until spring", by=w.users["freshstart-manager"])
+        later = clock.now() + timedelta(days=4)
+        with clock.frozen(later):
+            referrals.record_attendance(missed, code="did_not_attend", note="No answer", version=missed.version,
+                                        by=w.users["freshstart-caseworker"])
+        found = {"jordan": w.case.reference, "casey": other.reference, "later": later,
+                 "missed_day": long_date(missed.starts_at.astimezone(clock.LONDON).date()),
+                 "silent_day": long_date(silent.starts_at.astimezone(clock.LONDON).date()),
+                 "referral": str(w.sent.public_id), "other": str(other.public_id),
+                 "condition": str(declined.condition.public_id), "silent_at": silent.starts_at}
+        db.session.commit()
+        db.session.remove()
+    return found
+
+
+def test_the_officers_home_shows_what_needs_attention_first_with_reasons_and_links(troubled, login_as):
+    with clock.frozen(troubled["later"]):
+        html = login_as("officer-north").get("/").get_data(as_text=True)
+    section = html[html.index('id="attention-heading"'):html.index("All cases")]
+    assert html.index("Needs attention") < html.index("All cases") < html.index('<table class="govuk-table')
+    assert f'href="/referrals/{troubled["referral"]}">Missed appointment on {troubled["missed_day"]}</a>' in section
+    assert (f'href="/referrals/{troubled["referral"]}">No outcome recorded for the appointment on '
+            f'{troubled["silent_day"]}</a>') in section
+    declined = re.search(r'href="([^"]+)">Referral declined', section)
+    assert declined and declined.group(1) == (f'/referrals/new/{troubled["other"]}'
+                                              f'?condition={troubled["condition"]}')
+    assert troubled["jordan"] in section and troubled["casey"] in section
+
+
+def test_a_case_that_needs_attention_is_marked_in_the_caseload(troubled, login_as):
+    with clock.frozen(troubled["later"]):
+        html = login_as("officer-north").get("/").get_data(as_text=True)
+    rows = _rows(html)
+    assert "Needs attention" in rows[troubled["jordan"]] and "Needs attention" in rows[troubled["casey"]]
+    assert any("Needs attention" not in row for ref, row in rows.items())  # drafts are not marked
+
+
+
+def test_an_appointment_without_an_outcome_waits_until_the_next_day(troubled, login_as):
+    """The provider has the rest of the day to record it: only an earlier day's appointment is late."""
+    with clock.frozen(troubled["silent_at"] + timedelta(hours=3)):
+        html = login_as("officer-north").get("/").get_data(as_text=True)
+    assert "Missed appointment on" in html and "No outcome recorded" not in html
