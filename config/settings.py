@@ -167,6 +167,8 @@ def load(name: str, env: dict | None = None) -> dict:
         "SERVICE_NAME": "Resolve",
         # Caseload: issued cases whose deadline is this close (or passed) need attention. Operational, not law.
         "CASELOAD_SOON_DAYS": int(env.get("CASELOAD_SOON_DAYS", "14")),
+        # A provider may enter a session already held up to this many days later (marked as entered late).
+        "LATE_ENTRY_DAYS": int(env.get("LATE_ENTRY_DAYS", "14")),
         "TIMEZONE": "Europe/London",
         "PREFERRED_URL_SCHEME": "https",
     }

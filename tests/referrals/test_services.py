@@ -231,16 +231,28 @@ def test_reschedule_keeps_history_and_cancel_records_who(world):
         services.record_attendance(b, code="attended", note=None, version=b.version, by=cw)
 
 
-def test_booking_in_the_past_or_for_a_finished_referral_is_refused(world):
+def test_booking_beyond_the_late_entry_limit_or_for_a_finished_referral_is_refused(world):
     referral = _accepted(world)
     cw = world.users["freshstart-caseworker"]
-    with pytest.raises(RuleViolation, match="today or later"):
-        services.book_appointment(referral, starts_at=world.at(-1), minutes=60, mode="phone", place="", by=cw)
+    with pytest.raises(RuleViolation, match="up to 14 days after it was held"):
+        services.book_appointment(referral, starts_at=world.at(-15), minutes=60, mode="phone", place="", by=cw)
     with pytest.raises(RuleViolation, match="from the list"):
         services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="carrier pigeon", place="",
                                   by=cw)
     with pytest.raises(InvalidTransition):
         services.book_appointment(world.sent, starts_at=world.at(1), minutes=60, mode="phone", place="", by=cw)
+
+
+def test_a_past_session_within_the_limit_is_entered_late_and_cannot_be_moved_into_the_past(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    held = services.book_appointment(referral, starts_at=world.at(-14), minutes=60, mode="phone", place="", by=cw)
+    assert held.entered_late
+    later = services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="phone", place="", by=cw)
+    assert not later.entered_late
+    with pytest.raises(RuleViolation, match="today or later"):  # moving a booking is not entering a held session
+        services.reschedule(later, starts_at=world.at(-1), minutes=60, requested_by="person", reason="Ill",
+                            version=later.version, by=cw)
 
 
 # --- attendance ---------------------------------------------------------------------------------------------------
