@@ -258,6 +258,29 @@ def test_a_past_session_within_the_limit_is_entered_late_and_cannot_be_moved_int
 # --- attendance ---------------------------------------------------------------------------------------------------
 
 
+def test_a_corrected_outcome_is_what_needs_attention_reads_and_its_timeline_entry_names_the_one_it_corrects(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+
+    def attention() -> bool:
+        return db.session.scalar(select(Case.id).where(Case.id == world.case.id,
+                                                       case_queries.missed_appointment())) is not None
+
+    services.record_attendance(a, code="did_not_attend", note="No answer", version=a.version, by=cw)
+    assert attention()
+    services.record_attendance(a, code="attended", note=None, version=a.version, by=cw)
+    assert not attention()  # the latest outcome counts, not any earlier one
+    first, second = a.outcome_history
+    assert (first.outcome, first.note, second.outcome, second.note) == ("did_not_attend", "No answer", "attended",
+                                                                        None)
+    missed = db.session.get(TimelineEvent, first.timeline_event_id)
+    correction = db.session.get(TimelineEvent, second.timeline_event_id)
+    assert missed.kind == "attendance_recorded" and correction.kind == "attendance_corrected"
+    assert correction.corrects_id == missed.id and correction.detail["corrected_from"] == "did_not_attend"
+
+
 @pytest.mark.parametrize("code", list(outcomes()))
 def test_attendance_rules_per_code(world, code):
     referral = _accepted(world)
