@@ -115,6 +115,7 @@ def test_an_inline_save_on_the_referral_page_refreshes_its_timeline(app, worker,
     assert fragment.lstrip().startswith('<div class="app-appointment') and "<html" not in fragment
     timeline = re.search(r'<div class="moj-timeline" id="timeline" hx-swap-oob="outerHTML">.*', fragment, re.S)
     assert timeline and "Missed appointment on" in timeline.group(0)
+    assert f'hx-post="{action}"' in fragment  # the row sent back saves the same way next time
     # The home page has no timeline: its rows' saves do not send one.
     (a,) = _appointments(app, ids["sent"])
     r = record(worker, a, "attended", expect=200, headers=PARTIAL)
