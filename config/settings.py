@@ -172,6 +172,8 @@ def load(name: str, env: dict | None = None) -> dict:
         "VICTIM_SUPPORT_PHONE": env.get("VICTIM_SUPPORT_PHONE", "08 08 16 89 111"),
         # Caseload: issued cases whose deadline is this close (or passed) need attention. Operational, not law.
         "CASELOAD_SOON_DAYS": int(env.get("CASELOAD_SOON_DAYS", "14")),
+        # A provider may enter a session already held up to this many days later (marked as entered late).
+        "LATE_ENTRY_DAYS": int(env.get("LATE_ENTRY_DAYS", "14")),
         "TIMEZONE": "Europe/London",
         "PREFERRED_URL_SCHEME": "https",
     }

@@ -13,7 +13,7 @@ from app import clock
 from app.cases.decision_forms import CONDITION_LABELS
 from app.organisations.categories import config as directory_config
 from app.referrals.outcomes import outcomes
-from app.referrals.services import END_OUTCOMES, PARTIES
+from app.referrals.services import END_OUTCOMES, PARTIES, late_entry_problem
 from app.web.forms import (
     Form,
     GovCheckboxesInput,
@@ -124,8 +124,15 @@ class DecideForm(Form):
     submit = SubmitField("Save decision")
 
 
+def within_late_entry(form, field):
+    """A session already held may be entered, up to the configured number of days later."""
+    if field.data and (problem := late_entry_problem(field.data)):
+        raise ValidationError(problem)
+
+
 class AppointmentForm(Form, _When):
-    on = GovDate("Date", [not_past("The date must be today or later")], required="Enter the date")
+    on = GovDate("Date", [within_late_entry], required="Enter the date",
+                 description="A session already held can be entered afterwards: it is marked as entered late.")
     at = _time_field()
     minutes = _minutes()
     mode = _mode()
@@ -221,7 +228,8 @@ class GroupSessionForm(Form, _When):
     title = text_field("Title", InputRequired("Enter the session's title"), not_blank("Enter the session's title"),
                        max_length=200,
                        hint="For example, Alcohol awareness workshop, part 1")
-    on = GovDate("Date", [not_past("The date must be today or later")], required="Enter the date")
+    on = GovDate("Date", [within_late_entry], required="Enter the date",
+                 description="A session already held can be entered afterwards: it is marked as entered late.")
     at = _time_field()
     minutes = _minutes()
     mode = _mode()

@@ -153,11 +153,16 @@ class Appointment(PublicIdMixin, TimestampMixin, db.Model):
     outcome_note: Mapped[str | None] = mapped_column(String(2000))
     outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome_at: Mapped[datetime | None]
+    # Booked after the session was held (a past session recorded within the configured limit).
+    entered_late: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     referral: Mapped[Referral] = relationship(back_populates="appointments")
+    # Every outcome recorded, oldest first; the appointment's own outcome columns hold the latest.
+    outcome_history: Mapped[list[OutcomeRecord]] = relationship(order_by="OutcomeRecord.id",
+                                                                back_populates="appointment")
     group_session: Mapped[GroupSession | None] = relationship(back_populates="appointments")
     changes: Mapped[list[AppointmentChange]] = relationship(order_by="AppointmentChange.id")
     outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
@@ -187,6 +192,24 @@ class AppointmentChange(db.Model):
     old_ends_at: Mapped[datetime]
     new_starts_at: Mapped[datetime]
     new_ends_at: Mapped[datetime]
+
+
+class OutcomeRecord(db.Model):
+    """One attendance outcome as recorded, with its own note: a correction adds a record, never edits one."""
+
+    __tablename__ = "appointment_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))  # a code from config/attendance.yaml
+    note: Mapped[str | None] = mapped_column(String(2000))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    # The timeline event that announced it, so a correction can name the event it corrects.
+    timeline_event_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_events.id"))
+
+    appointment: Mapped[Appointment] = relationship(back_populates="outcome_history")
+    recorded_by: Mapped[User] = relationship(lazy="joined")
 
 
 class ProgressNote(PublicIdMixin, db.Model):

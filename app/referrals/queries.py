@@ -23,6 +23,7 @@ from app.referrals.models import (
     Appointment,
     AppointmentStatus,
     GroupSession,
+    OutcomeRecord,
     ProgressNote,
     Referral,
     ReferralStatus,
@@ -32,8 +33,9 @@ LIST_LIMIT = 200
 # What the referral page and the group session page load with their object, so that each reads every part once
 # (the appointments with their changes, the notes with their authors, each participant's referral).
 REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker),
-                 selectinload(Referral.appointments).options(selectinload(Appointment.changes),
-                                                             joinedload(Appointment.group_session)),
+                 selectinload(Referral.appointments).options(
+                     selectinload(Appointment.changes), joinedload(Appointment.group_session),
+                     selectinload(Appointment.outcome_history).joinedload(OutcomeRecord.recorded_by)),
                  selectinload(Referral.notes).joinedload(ProgressNote.author))
 # What checking and sending a referral reads of the case: the dataset's parts and every victim's details.
 CASE_SEND = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.force),
@@ -139,11 +141,13 @@ def inbox(user) -> Inbox:
     """What needs doing first, for a provider manager (their organisation) or a caseworker (their referrals)."""
     referrals = access.visible_referrals(user)
     ids = referrals.with_only_columns(Referral.id)
-    new = db.session.scalars(referrals.where(Referral.status == ReferralStatus.SENT)
-                             .order_by(Referral.sent_at).limit(LIST_LIMIT)).all()
-    working = db.session.scalars(referrals.where(Referral.status.in_(WORKING_STATUSES))
-                                 .options(joinedload(Referral.caseworker))
-                                 .order_by(Referral.sent_at).limit(LIST_LIMIT)).all()
+    # New and working referrals from one read, so the headings' counts, the lists and the "nothing yet" words
+    # cannot disagree.
+    open_now = db.session.scalars(referrals.where(Referral.status.in_(OPEN_STATUSES))
+                                  .options(joinedload(Referral.caseworker))
+                                  .order_by(Referral.sent_at).limit(LIST_LIMIT)).all()
+    new = [r for r in open_now if r.status is ReferralStatus.SENT]
+    working = [r for r in open_now if r.status in WORKING_STATUSES]
     start, end = _day_bounds(clock.today())
     base = (select(Appointment).where(Appointment.referral_id.in_(ids),
                                       Appointment.status == AppointmentStatus.BOOKED)

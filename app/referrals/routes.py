@@ -124,14 +124,18 @@ def send(case_id: str):
 # --- one referral -------------------------------------------------------------------------------------------------
 
 
+def _referral_timeline(referral) -> list[TimelineEvent]:
+    """The referral's events on the case's timeline, as far as the signed-in user may see them."""
+    return db.session.scalars(access.visible_timeline(current_user, referral.case)
+                              .where(TimelineEvent.referral_id == referral.id)).all()
+
+
 @bp.get("/<referral_id>")
 @login_required
 def show(referral_id: str):
     referral = access.referral_or_404(referral_id, load=queries.REFERRAL_PAGE)
     views.viewed("referral.view", referral, purpose="referral")
-    timeline = db.session.scalars(access.visible_timeline(current_user, referral.case)
-                                  .where(TimelineEvent.referral_id == referral.id)).all()
-    return render("referrals/show.html", referral=referral, timeline=timeline,
+    return render("referrals/show.html", referral=referral, timeline=_referral_timeline(referral),
                   work=access.can_work_on_referral(current_user, referral),
                   decide=access.can_decide_referral(current_user, referral) and referral.status is ReferralStatus.SENT,
                   police=access.is_police(current_user))
@@ -249,8 +253,9 @@ def _attendance_page(appointment, form, *, status=200, **extra):
 @login_required
 def attendance(appointment_id: str):
     appointment = access.appointment_or_404(appointment_id)
-    form = _attendance_form(appointment, data={"version": appointment.version, "outcome": appointment.outcome or "",
-                                               "note": appointment.outcome_note} if request.method == "GET" else None)
+    # The note is never filled in: the recorded one is shown beside the form, and a changed outcome needs its own.
+    form = _attendance_form(appointment, data={"version": appointment.version, "outcome": appointment.outcome or ""}
+                            if request.method == "GET" else None)
     try:
         saved = form.validate_on_submit() and form.attempt(lambda: services.record_attendance(
             appointment, code=form.outcome.data, note=form.note.data, version=form.version.data, by=current_user))
@@ -259,7 +264,9 @@ def attendance(appointment_id: str):
         current = exc.current
         return _attendance_page(current, attendance_form_for(current), status=409, conflict=True)
     if saved and is_partial():  # htmx: the row again, with the outcome and a fresh form at the new version
-        return _attendance_page(appointment, attendance_form_for(appointment), saved=True)
+        # On the referral page the timeline changed too: it comes back with the row, swapped out of band.
+        timeline = _referral_timeline(appointment.referral) if request.args.get("timeline") else None
+        return _attendance_page(appointment, attendance_form_for(appointment), saved=True, timeline=timeline)
     if saved:
         return redirect_to("web.home") if request.args.get("next") == "home" else redirect_to(
             ".show", referral_id=appointment.referral.public_id)
@@ -318,5 +325,4 @@ def referral_case_rows(case: Case) -> list[Referral]:
 def attendance_form_for(appointment):
     """A fresh inline attendance form for an appointment, at its current version."""
     return _attendance_form(appointment, formdata=None, data={"version": appointment.version,
-                                                              "outcome": appointment.outcome or "",
-                                                              "note": appointment.outcome_note})
+                                                              "outcome": appointment.outcome or ""})

@@ -5,9 +5,9 @@ report attendance and progress only: nothing here records a breach."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy.orm.exc import StaleDataError
+from flask import current_app
 
 from app import clock
 from app.audit import services as audit
@@ -29,7 +29,6 @@ from app.referrals.models import (
     Referral,
     ReferralStatus,
 )
-from app.referrals.outcomes import outcomes
 from app.timeline.services import record as timeline
 
 PARTIES = {"person": "The person", "provider": "The provider", "police": "The police"}
@@ -169,12 +168,31 @@ def ends_after(starts_at: datetime, minutes: int) -> datetime:
     return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
 
 
-def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *, ignore=None) -> datetime:
+def late_entry_days() -> int:
+    """How many days after a session it may still be entered (operational configuration)."""
+    return int(current_app.config.get("LATE_ENTRY_DAYS", 14))
+
+
+def late_entry_problem(day: date) -> str | None:
+    """Why a session on `day` cannot be entered now: further back than the late-entry limit."""
+    earliest = clock.today() - timedelta(days=late_entry_days())
+    if day < earliest:
+        return (f"A past session can be entered up to {late_entry_days()} days after it was held: enter a date on "
+                f"or after {earliest.day} {earliest:%B %Y}")
+    return None
+
+
+def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *, ignore=None,
+                past: bool = False) -> datetime:
+    """`past`: a session already held may be entered, within the late-entry limit."""
     problems = []
     if starts_at.tzinfo is None:
         raise ValueError("naive appointment time")
-    if starts_at.astimezone(clock.LONDON).date() < clock.today():
+    day = starts_at.astimezone(clock.LONDON).date()
+    if not past and day < clock.today():
         problems.append(Problem("on", "The appointment must be today or later."))
+    elif past and (late := late_entry_problem(day)):
+        problems.append(Problem("on", late + "."))
     if not 5 <= minutes <= 12 * 60:
         problems.append(Problem("minutes", "An appointment must last between 5 minutes and 12 hours."))
     if mode not in directory_config().delivery_modes:
@@ -199,16 +217,18 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     if referral.status not in WORKING_STATUSES:
         raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so appointments cannot be "
                                 "booked.")
-    ends_at = _check_slot(referral.case.offender_id, starts_at, minutes, mode)
+    ends_at = _check_slot(referral.case.offender_id, starts_at, minutes, mode, past=True)
+    late = starts_at < clock.now()  # the session was held before it was entered
     appointment = Appointment(referral_id=referral.id, person_id=referral.case.offender_id, starts_at=starts_at,
                               ends_at=ends_at, mode=mode, place=(place or "").strip() or None, booked_by_id=by.id,
-                              group_session_id=group.id if group else None)
+                              group_session_id=group.id if group else None, entered_late=late)
     db.session.add(appointment)
     _start_work(referral)
     db.session.flush()
     what = f"group session “{group.title}”" if group else "appointment"
-    timeline(referral.case, "appointment_booked", f"{referral.service.name}: {what} booked for "
-             f"{_when(starts_at)}", by=by, provider=True, offender=True, referral=referral)
+    when = f"on {_when(starts_at)}, entered late" if late else f"booked for {_when(starts_at)}"
+    timeline(referral.case, "appointment_booked", f"{referral.service.name}: {what} {when}", by=by, provider=True,
+             offender=True, referral=referral)
     audit.record("appointment.create", actor=by, obj=appointment)
     return appointment
 
@@ -271,51 +291,6 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
 
 
-# --- attendance -------------------------------------------------------------------------------------------------
-
-
-def attendance_problems(appointment: Appointment, code: str | None, note: str | None) -> list[Problem]:
-    """Each reason this outcome cannot be recorded, by form field."""
-    found = outcomes().get(code or "")
-    if found is None:
-        return [Problem("outcome", "Choose an attendance outcome")]
-    problems = []
-    if appointment.status is not AppointmentStatus.BOOKED:
-        problems.append(Problem("outcome", "This appointment was cancelled, so no attendance can be recorded"))
-    elif appointment.starts_at.astimezone(clock.LONDON).date() > clock.today():
-        problems.append(Problem("outcome", "Attendance can be recorded from the day of the appointment"))
-    if found.note_required and not (note or "").strip():
-        problems.append(Problem("note", f"Write a note: it is needed for “{found.label.lower()}”"))
-    return problems
-
-
-def record_attendance(appointment: Appointment, *, code: str, note: str | None, version: int,
-                      by) -> Appointment:
-    """Record (or correct) the outcome. The appointment's version must be the one the writer saw."""
-    _check_version(appointment, version)
-    referral = appointment.referral
-    if referral.status not in WORKING_STATUSES:
-        raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so attendance can no longer "
-                                "be recorded.")
-    if problems := attendance_problems(appointment, code, note):
-        raise RuleViolation(problems)
-    outcome = outcomes()[code]
-    previous, writer = appointment.outcome, by.id  # read first: loading `by` must not flush the change early
-    appointment.outcome, appointment.outcome_note = code, (note or "").strip() or None
-    appointment.outcome_by_id, appointment.outcome_at = writer, clock.now()
-    _start_work(referral)
-    try:
-        db.session.flush()  # the version check in the UPDATE: a concurrent writer's change fails it
-    except StaleDataError:
-        raise Conflict(appointment) from None
-    words = "Missed appointment" if outcome.can_count else "Attendance"
-    timeline(referral.case, "attendance_recorded", f"{referral.service.name}: {words} on "
-             f"{_when(appointment.starts_at)}: {outcome.label.lower()}", by=by, provider=True, referral=referral,
-             detail={"outcome": code, "can_count": outcome.can_count, "corrected_from": previous})
-    audit.record("appointment.attendance", actor=by, obj=appointment, detail={"outcome": code})
-    return appointment
-
-
 # --- group sessions -------------------------------------------------------------------------------------------------
 
 
@@ -343,21 +318,5 @@ def create_group_session(*, provider_id: int, title: str, starts_at: datetime, m
     return session
 
 
-def record_group_attendance(session: GroupSession, entries: dict[int, tuple[str, str | None, int]],
-                            *, by) -> None:
-    """Outcomes for the whole session at once: every entry is checked before any is written."""
-    problems = []
-    booked = [a for a in session.appointments if a.status is AppointmentStatus.BOOKED]
-    for appointment in booked:
-        if appointment.id not in entries:
-            continue
-        code, note, version = entries[appointment.id]
-        _check_version(appointment, version)
-        problems += [Problem(f"{field}_{appointment.key}", f"{appointment.referral.person_name}: {message}")
-                     for field, message in attendance_problems(appointment, code, note)]
-    if problems:
-        raise RuleViolation(problems)
-    for appointment in booked:
-        if appointment.id in entries:
-            code, note, version = entries[appointment.id]
-            record_attendance(appointment, code=code, note=note, version=version, by=by)
+# Attendance lives in its own module (it uses the helpers above); its use cases are reachable from here too.
+from app.referrals.attendance import attendance_problems, record_attendance, record_group_attendance  # noqa: E402, F401

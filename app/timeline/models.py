@@ -31,5 +31,7 @@ class TimelineEvent(db.Model):
     visible_victim: Mapped[bool] = mapped_column(default=False)
     # The referral an event belongs to: providers see only the events of their own referrals.
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    # A correction names the event it corrects; that event stays, shown as corrected.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_events.id"))
 
     actor: Mapped[User | None] = relationship()

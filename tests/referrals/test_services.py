@@ -231,11 +231,11 @@ def test_reschedule_keeps_history_and_cancel_records_who(world):
         services.record_attendance(b, code="attended", note=None, version=b.version, by=cw)
 
 
-def test_booking_in_the_past_or_for_a_finished_referral_is_refused(world):
+def test_booking_beyond_the_late_entry_limit_or_for_a_finished_referral_is_refused(world):
     referral = _accepted(world)
     cw = world.users["freshstart-caseworker"]
-    with pytest.raises(RuleViolation, match="today or later"):
-        services.book_appointment(referral, starts_at=world.at(-1), minutes=60, mode="phone", place="", by=cw)
+    with pytest.raises(RuleViolation, match="up to 14 days after it was held"):
+        services.book_appointment(referral, starts_at=world.at(-15), minutes=60, mode="phone", place="", by=cw)
     with pytest.raises(RuleViolation, match="from the list"):
         services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="carrier pigeon", place="",
                                   by=cw)
@@ -243,7 +243,42 @@ def test_booking_in_the_past_or_for_a_finished_referral_is_refused(world):
         services.book_appointment(world.sent, starts_at=world.at(1), minutes=60, mode="phone", place="", by=cw)
 
 
+def test_a_past_session_within_the_limit_is_entered_late_and_cannot_be_moved_into_the_past(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    held = services.book_appointment(referral, starts_at=world.at(-14), minutes=60, mode="phone", place="", by=cw)
+    assert held.entered_late
+    later = services.book_appointment(referral, starts_at=world.at(1), minutes=60, mode="phone", place="", by=cw)
+    assert not later.entered_late
+    with pytest.raises(RuleViolation, match="today or later"):  # moving a booking is not entering a held session
+        services.reschedule(later, starts_at=world.at(-1), minutes=60, requested_by="person", reason="Ill",
+                            version=later.version, by=cw)
+
+
 # --- attendance ---------------------------------------------------------------------------------------------------
+
+
+def test_a_corrected_outcome_is_what_needs_attention_reads_and_its_timeline_entry_names_the_one_it_corrects(world):
+    referral = _accepted(world)
+    cw = world.users["freshstart-caseworker"]
+    a = services.book_appointment(referral, starts_at=world.at(0, 0, 5), minutes=60, mode="in_person", place="",
+                                  by=cw)
+
+    def attention() -> bool:
+        return db.session.scalar(select(Case.id).where(Case.id == world.case.id,
+                                                       case_queries.missed_appointment())) is not None
+
+    services.record_attendance(a, code="did_not_attend", note="No answer", version=a.version, by=cw)
+    assert attention()
+    services.record_attendance(a, code="attended", note=None, version=a.version, by=cw)
+    assert not attention()  # the latest outcome counts, not any earlier one
+    first, second = a.outcome_history
+    assert (first.outcome, first.note, second.outcome, second.note) == ("did_not_attend", "No answer", "attended",
+                                                                        None)
+    missed = db.session.get(TimelineEvent, first.timeline_event_id)
+    correction = db.session.get(TimelineEvent, second.timeline_event_id)
+    assert missed.kind == "attendance_recorded" and correction.kind == "attendance_corrected"
+    assert correction.corrects_id == missed.id and correction.detail["corrected_from"] == "did_not_attend"
 
 
 @pytest.mark.parametrize("code", list(outcomes()))

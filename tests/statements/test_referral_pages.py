@@ -51,6 +51,9 @@ def _provider(size: dict) -> dict:
         for i, appointment in enumerate(made["past"][:4]):
             referrals.record_attendance(appointment, code="attended", note=None, version=appointment.version,
                                         by=manager if i % 2 else worker)
+        for appointment in made["past"][:2]:  # corrected: a history of outcomes, a correction on the timeline
+            referrals.record_attendance(appointment, code="late_admitted", note="Ten minutes late",
+                                        version=appointment.version, by=worker)
         for appointment in made["coming"][:3]:
             referrals.reschedule(appointment, starts_at=appointment.starts_at + timedelta(days=30), minutes=60,
                                  requested_by="person", reason="Work shift", version=appointment.version, by=worker)
@@ -129,4 +132,15 @@ def test_attendance_row_fragment_after_post(app, clients, world):
                 f"{prefix}-version": "1"}
         seen.append(measure(app, worker, f"/referrals/appointments/{appointment}/attendance", "POST", page=page,
                             size=name, headers=PARTIAL, data=data))
+    assert_bounded(page, *seen)
+    # On the referral page the fragment also carries the timeline (out of band): here, with a correction.
+    page, seen = "attendance row fragment and timeline after a correction (htmx)", []
+    for name, size in (("small", SMALL), ("large", LARGE)):
+        worker = clients[size["caseworker"]]
+        appointment = world[name]["to_record"]
+        prefix = f"a{appointment.replace('-', '')[:12]}"
+        data = {"csrf_token": form_token(app, worker, "/"), f"{prefix}-outcome": "did_not_attend",
+                f"{prefix}-note": "Left before it started", f"{prefix}-version": "2"}
+        seen.append(measure(app, worker, f"/referrals/appointments/{appointment}/attendance?timeline=1", "POST",
+                            page=page, size=name, headers=PARTIAL, data=data))
     assert_bounded(page, *seen)
