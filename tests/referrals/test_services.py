@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.models import AuditEvent
+from app.cases import attention as case_attention
 from app.cases import catalogue, conditions
-from app.cases import queries as case_queries
 from app.cases.models import Case, CaseStatus
 from app.errors import Conflict, InvalidTransition, RuleViolation
 from app.extensions import db
@@ -266,7 +266,7 @@ def test_a_corrected_outcome_is_what_needs_attention_reads_and_its_timeline_entr
 
     def attention() -> bool:
         return db.session.scalar(select(Case.id).where(Case.id == world.case.id,
-                                                       case_queries.missed_appointment())) is not None
+                                                       case_attention.missed_appointment())) is not None
 
     services.record_attendance(a, code="did_not_attend", note="No answer", version=a.version, by=cw)
     assert attention()
@@ -295,7 +295,7 @@ def test_attendance_rules_per_code(world, code):
     assert a.outcome == code and a.outcome_by_id == cw.id
     # Whether the case now needs the officer's attention follows the code's can_count, at once.
     attention = db.session.scalar(select(Case.id).where(Case.id == world.case.id,
-                                                        case_queries.needs_attention(clock.today(), 0)))
+                                                        case_attention.needs_attention(clock.today(), 0)))
     assert (attention is not None) == outcome.can_count
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "attendance_recorded"))
     assert event.visible_provider and event.referral_id == referral.id and not event.visible_offender
