@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from app import access
 from app.audit import views
 from app.cases import corrections, forms
+from app.cases.queries import CASE_CONTACT
 from app.cases.routes import bp
 from app.errors import InvalidTransition
 from app.people.models import CHANNELS
@@ -20,7 +21,7 @@ from app.web.htmx import redirect_to, render
 
 
 def _case_to_correct(case_id: str):
-    case = access.case_or_404(case_id, need="work", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="work", load=CASE_CONTACT)
     if not access.can_correct_contact_details(current_user, case):
         raise InvalidTransition("This caution has not been given yet: change contact details on the case's task "
                                 "list.")
