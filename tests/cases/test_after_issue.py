@@ -138,3 +138,19 @@ def test_a_correction_is_refused_before_issue_and_to_other_teams(app, login_as, 
     officer = Officer(login_as("officer-north"))
     assert officer.get(f"/cases/{draft}/contact-details").status_code == 409
     assert Officer(login_as("officer-south")).get(f"/cases/{issued['case']}/contact-details").status_code == 404
+
+
+def test_the_document_has_signature_and_date_lines_and_a_print_button(app, login_as, issued):
+    with app.app_context():
+        ready = str(factories.ready(given="Rae").public_id)
+        db.session.commit()
+    officer = Officer(login_as("officer-north"))
+    to_sign = officer.get(f"/cases/{ready}/document").get_data(as_text=True)
+    lines = to_sign[to_sign.index('id="signatures"'):]
+    assert "Signature of the person cautioned</dt><dd></dd>" in lines and lines.count("<dt>Date</dt><dd></dd>") == 2
+    assert "Signature of the officer giving the caution</dt><dd></dd>" in lines
+    assert 'data-app-print>Print this page</button>' in to_sign
+    signed = officer.get(f"/cases/{issued['case']}/document").get_data(as_text=True)
+    lines = signed[signed.index('id="signatures"'):]
+    assert "Signed as “Ira Issued”" in lines and f"<dd>{clock.today():%-d %B %Y}</dd>" in lines
+    assert f'<code class="app-hash">{issued["sha256"]}</code>' in signed
