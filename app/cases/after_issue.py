@@ -23,8 +23,7 @@ from app.web.htmx import redirect_to, render
 def _case_to_correct(case_id: str):
     case = access.case_or_404(case_id, need="work", load=CASE_CONTACT)
     if not access.can_correct_contact_details(current_user, case):
-        raise InvalidTransition("This caution has not been given yet: change contact details on the case's task "
-                                "list.")
+        raise InvalidTransition(corrections.NOT_ISSUED)
     return case
 
 

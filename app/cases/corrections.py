@@ -11,14 +11,14 @@ from app.people.models import Person
 from app.timeline.services import record as timeline
 
 CONTACT_FIELDS = ("address", "postcode", "email", "phone", "preferred_channel")
+NOT_ISSUED = "This caution has not been given yet: change contact details on the case's task list."
 
 
 def correct_contact_details(case: Case, person: Person, values: dict, *, by) -> list[str]:
     """Change the person's (or a victim's) contact details; returns the fields that changed. Audited with the
     field names only, and on the police timeline."""
     if case.issued_on is None:
-        raise InvalidTransition("This caution has not been given yet: change contact details on the case's task "
-                                "list.")
+        raise InvalidTransition(NOT_ISSUED)
     unknown = set(values) - set(CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"not contact details: {sorted(unknown)}")

@@ -154,3 +154,17 @@ def test_the_document_has_signature_and_date_lines_and_a_print_button(app, login
     lines = signed[signed.index('id="signatures"'):]
     assert "Signed as “Ira Issued”" in lines and f"<dd>{clock.today():%-d %B %Y}</dd>" in lines
     assert f'<code class="app-hash">{issued["sha256"]}</code>' in signed
+
+
+def test_the_correction_service_changes_contact_details_only_and_records_nothing_when_nothing_changed(
+        app, issued):
+    from app.cases.corrections import correct_contact_details
+
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.public_id == uuid.UUID(issued["case"])))
+        officer = factories.user("officer-north")
+        with pytest.raises(ValueError, match="not contact details"):
+            correct_contact_details(case, case.offender, {"given_name": "Someone"}, by=officer)
+        assert correct_contact_details(case, case.offender, {"phone": case.offender.phone}, by=officer) == []
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.correct")).all()
+        db.session.rollback()
