@@ -104,7 +104,7 @@ def _large_issued() -> dict:
 
 
 def _many_conditions() -> dict:
-    """An issued caution with thirteen conditions, six of them referred to six services of two providers (each
+    """An issued caution with fourteen conditions, six of them referred to six services of two providers (each
     accepted by a different caseworker where it can be), with five appointments each, outcomes recorded today."""
     north = factories.user("officer-north")
     extra = tuple(factories.REHABILITATIVE | {"details": f"Course {i}", "hours": i + 1} for i in range(3))
@@ -185,11 +185,15 @@ def test_case_pages(app, clients, world, page, persona, path, kw):
 
 def test_issued_case_page_with_many_conditions(app, clients, world):
     """The issued case page reads its conditions, their referrals and their appointments in the same statements
-    for a caution with two conditions and one referral as for one with thirteen and six referrals."""
+    for a caution with two conditions and one referral as for one with fourteen and six referrals."""
     officer = clients["officer-north"]
     small = measure(app, officer, f"/cases/{world['small']['issued']}", page="issued case page", size="small")
-    many = measure(app, officer, f"/cases/{world['many']}", page="issued case page", size="13 conditions")
+    many = measure(app, officer, f"/cases/{world['many']}", page="issued case page", size="14 conditions")
     assert_bounded("issued case page", small, many)
+    with app.app_context():
+        html = officer.get(f"/cases/{world['many']}").get_data(as_text=True)
+    assert html.count("govuk-summary-card app-condition") == 14 and html.count('class="app-referral"') == 6
+    assert html.count("Attended") == 6 and html.count("Did not attend") == 6
 
 
 def _condition(details: str) -> dict:
