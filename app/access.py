@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -126,6 +126,12 @@ def can_edit_case(user, case: Case) -> bool:
     return may_work_on_case(user, case) and case.editable
 
 
+def can_correct_contact_details(user, case: Case) -> bool:
+    """After issue, the case's team may correct the person's and victims' contact details (never what was
+    signed)."""
+    return may_work_on_case(user, case) and case.issued_on is not None
+
+
 def can_open_case(user) -> bool:
     return _team(user) is not None
 
@@ -165,15 +171,19 @@ def _one_of(items, public_id, key=lambda item: item.public_id):
     return found
 
 
-def case_or_404(public_id, need: str = "view", load=()) -> Case:
+def case_or_404(public_id, need: str = "view", load=(), after_issue: str | None = None) -> Case:
     """Load a case the current user may see (with `load`'s parts). need="work": one they may work on (the task
     list); need="edit": one they may also change. A case they may work on but that is past changing (issued,
-    closed) is refused with a message, since they can see it."""
+    closed) is refused with a message, since they can see it; except that a GET of an issued case's page is sent
+    (303) to `after_issue` ("endpoint" or "endpoint#anchor"), the page that shows or corrects it now."""
     case = _one_or_404(visible_cases(current_user).options(*load), Case.public_id, public_id)
     if need in ("work", "edit"):
         if not may_work_on_case(current_user, case):
             abort(403)
         if need == "edit" and not case.editable:
+            if after_issue and case.issued_on is not None and request.method == "GET":
+                endpoint, _, anchor = after_issue.partition("#")
+                abort(redirect(url_for(endpoint, case_id=case.public_id, _anchor=anchor or None), 303))
             raise InvalidTransition(f"This case is {case.status.label.lower()}, so it can no longer be changed.")
     elif need != "view":
         raise ValueError(need)

@@ -90,6 +90,17 @@ def edit_own(anonymous=TO_SIGN_IN) -> dict:
     return grid(404, anonymous=anonymous, allow={"officer-north": 409, "supervisor": 409, "coordinator": 403})
 
 
+def after_issue(path: str) -> dict:
+    """A page of the issued own case that now lives elsewhere: its team is sent there (303)."""
+    return grid(404, anonymous=TO_SIGN_IN, allow=dict.fromkeys(NORTH_TEAM, Redirect(path, 303)) | {
+        "coordinator": 403})
+
+
+def edit_own_after_issue(ok, anonymous=TO_SIGN_IN) -> dict:
+    """What the own case's team may still do after issue (correct contact details); the coordinator may not."""
+    return grid(404, anonymous=anonymous, allow=dict.fromkeys(NORTH_TEAM, ok) | {"coordinator": 403})
+
+
 def edit_other(ok, anonymous=TO_SIGN_IN) -> dict:
     """The other case is a draft in the south team: its team may work on it; the coordinator may only look."""
     return grid(404, anonymous=anonymous, allow=dict.fromkeys(SOUTH_TEAM, ok) | {"coordinator": 403})
@@ -193,14 +204,27 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("POST", "/cases/{own_case}/document", edit_own(400), csrf=True),
         ),
         **{endpoint: (
-            Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
+            Probe("GET", f"/cases/{{own_case}}/{path}", after_issue(goes_to) if goes_to else edit_own()),
             Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(200)),
             Probe("GET", f"/cases/{{other_force_case}}/{path}", edit_other_force(200)),
             Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(422, anonymous=400), csrf=True),
-        ) for endpoint, path in (("cases.offender", "offender"), ("cases.offences", "offences"),
-                                 ("cases.victims", "victims"), ("cases.screening", "screening"),
-                                 ("cases.needs", "needs"), ("cases.conditions", "conditions"),
-                                 ("cases.issue", "issue"))},
+        ) for endpoint, path, goes_to in (
+            ("cases.offender", "offender", "/cases/{own_case}/contact-details"), ("cases.offences", "offences", None),
+            ("cases.victims", "victims", "/cases/{own_case}/contact-details"), ("cases.screening", "screening", None),
+            ("cases.needs", "needs", None), ("cases.conditions", "conditions", "/cases/{own_case}"),
+            ("cases.issue", "issue", None))},
+        # After issue: the contact details of the person and victims, and their corrections, for the case's team.
+        "cases.contact_details": (
+            Probe("GET", "/cases/{own_case}/contact-details", edit_own_after_issue(200)),
+            Probe("GET", "/cases/{other_case}/contact-details", edit_other(409)),  # a draft: not issued yet
+            Probe("GET", "/cases/{unknown_case}/contact-details", nobody()),
+        ),
+        **{endpoint: (
+            Probe("GET", f"/cases/{{own_case}}/contact-details/{path}", edit_own_after_issue(200)),
+            Probe("POST", f"/cases/{{own_case}}/contact-details/{path}", edit_own_after_issue(
+                Redirect("/cases/{own_case}/contact-details", 303), anonymous=400), csrf=True),
+            Probe("GET", f"/cases/{{other_case}}/contact-details/{path}", edit_other(409)),
+        ) for endpoint, path in (("cases.correct_person", "person"), ("cases.correct_victim", "victims/{own_victim}"))},
         "cases.confirm_conditions": (
             Probe("POST", "/cases/{own_case}/conditions/confirm", edit_own(400), csrf=True),
             # The draft has no conditions to confirm: refused in words (422) for its team.
@@ -217,7 +241,8 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         ),
         # Objects inside a case, named by the ids of the own case's objects: on another case they are not found.
         **{endpoint: (
-            *((Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
+            *((Probe("GET", f"/cases/{{own_case}}/{path}", after_issue("/cases/{own_case}")
+                     if endpoint == "cases.edit_condition" else edit_own()),
                Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(404))) if get else ()),
             Probe("POST", f"/cases/{{own_case}}/{path}", edit_own(400), csrf=True),
             Probe("POST", f"/cases/{{other_case}}/{path}", edit_other(404, anonymous=400), csrf=True),

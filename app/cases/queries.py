@@ -26,6 +26,8 @@ CASE_WORK = (*_PARTS, joinedload(Case.force), joinedload(Case.offences),
              selectinload(Case.victims).options(joinedload(CaseVictim.person), joinedload(CaseVictim.view)),
              *(selectinload(c) for c in (Case.conditions, Case.screenings, Case.needs_assessments, Case.approvals)))
 CASE_REFER = (joinedload(Case.offender), joinedload(Case.conditions), selectinload(Case.needs_assessments))
+# The contact details after issue: the person's, and each victim's.
+CASE_CONTACT = (joinedload(Case.offender), selectinload(Case.victims).joinedload(CaseVictim.person))
 
 PAGE_SIZE = 25
 # Lists count at most this many matching cases ("more than 10,000"), so a force-wide list costs the same for the

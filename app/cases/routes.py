@@ -74,7 +74,7 @@ def tasks(case_id: str):
 @bp.route("/<case_id>/offender", methods=["GET", "POST"])
 @login_required
 def offender(case_id: str):
-    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK, after_issue="cases.contact_details")
     special = access.special_category_of(current_user, case)  # None when this user may not see it
     form = forms.OffenderForm(obj=case.offender, data=forms.OffenderForm.special_data(special)
                               if request.method == "GET" else None)
@@ -147,7 +147,7 @@ def _victims_page(case, form, status=200, confirm_errors=None):
 @bp.route("/<case_id>/victims", methods=["GET", "POST"])
 @login_required
 def victims(case_id: str):
-    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK, after_issue="cases.contact_details")
     form = forms.VictimForm()
     if form.validate_on_submit() and form.attempt(lambda: services.add_new_victim(
             case, form.person_values(), enhanced_rights=bool(form.enhanced_rights.data),
@@ -283,7 +283,7 @@ def _condition_form(case, form_class=decision_forms.ConditionForm, **kw):
 @bp.route("/<case_id>/conditions", methods=["GET", "POST"])
 @login_required
 def conditions(case_id: str):
-    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK, after_issue="cases.show#conditions")
     form = _condition_form(case)
     if form.handle(lambda: condition_services.add_condition(case, form.values(), by=current_user),
                    check=lambda values: condition_services.check_condition(case, values)):
@@ -300,7 +300,7 @@ def conditions(case_id: str):
 @bp.route("/<case_id>/conditions/<condition_id>", methods=["GET", "POST"])
 @login_required
 def edit_condition(case_id: str, condition_id: str):
-    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
+    case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK, after_issue="cases.show#conditions")
     condition = access.condition_or_404(case, condition_id)
     remedy = {"remedy_for": readiness.victim_key(condition.remedy_for)} if condition.remedy_for else None
     form = _condition_form(case, decision_forms.ConditionEditForm, obj=condition,

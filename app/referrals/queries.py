@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, clock
 from app.auth.models import User
-from app.cases.models import Case, CaseVictim
+from app.cases.models import Case, CaseVictim, Condition
 from app.cases.needs import config as needs_config
 from app.cases.rules import age_on
 from app.extensions import db
@@ -28,6 +28,7 @@ from app.referrals.models import (
     Referral,
     ReferralStatus,
 )
+from app.referrals.progress import ConditionStatus, condition_status, progress_of
 
 LIST_LIMIT = 200
 # What the referral page and the group session page load with their object, so that each reads every part once
@@ -168,3 +169,29 @@ def referrals_of_case(user, case) -> list[Referral]:
     return list(db.session.scalars(access.visible_referrals(user).where(Referral.case_id == case.id)
                                    .options(joinedload(Referral.caseworker), selectinload(Referral.appointments))
                                    .order_by(Referral.sent_at)))
+
+
+@dataclass
+class ConditionProgress:
+    """One condition of an issued caution on the case page: its status, and its referrals (oldest first) with
+    their appointments."""
+
+    condition: Condition
+    status: ConditionStatus
+    referrals: list[Referral]
+
+
+def conditions_of_case(user, case) -> list[ConditionProgress]:
+    """The case's conditions, each with its status and the referrals the user may see: three statements (the
+    conditions, the referrals, their appointments) however many there are."""
+    conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
+                                    .order_by(Condition.id)).all()
+    found = referrals_of_case(user, case)
+    today = clock.today()
+    rows = []
+    for condition in conditions:
+        theirs = [r for r in found if r.condition_id == condition.id]
+        rows.append(ConditionProgress(condition, condition_status(
+            due_on=condition.due_on, recorded=condition.outcome, referrals=[progress_of(r) for r in theirs],
+            today=today), theirs))
+    return rows

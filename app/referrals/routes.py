@@ -316,9 +316,9 @@ def group(session_id: str):
 
 
 @bp.app_template_global()
-def referral_case_rows(case: Case) -> list[Referral]:
-    """The case page's referrals section: every referral the signed-in user may see, with appointments."""
-    return queries.referrals_of_case(current_user, case)
+def case_condition_rows(case: Case) -> list[queries.ConditionProgress]:
+    """The issued case page's conditions: each with its status and the referrals the user may see."""
+    return queries.conditions_of_case(current_user, case)
 
 
 @bp.app_template_global()

@@ -25,3 +25,9 @@ document.addEventListener("htmx:after:swap", () => {
     heading.focus();
   }
 });
+
+// A print button (the caution document): printing needs JavaScript, so the button shows only where it runs (see
+// .app-print in app.scss). Listening on the document also covers pages that htmx swapped in.
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-app-print]")) window.print();
+});

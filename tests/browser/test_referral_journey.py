@@ -151,10 +151,10 @@ def refer(officer: Party) -> str:
     officer.arrive("Your cases")
     case_link(page, PERSON).click()
     officer.arrive(PERSON, "one referral")
-    cards = page.locator("#referrals ~ .govuk-summary-card")
+    cards = page.locator("#conditions ~ .govuk-summary-card .app-referral")  # each condition's referrals
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(f"{SUGGESTED} (Fresh Start Recovery)")
-    expect(cards.first).to_contain_text("Status: Sent.")
+    expect(cards.first).to_contain_text("Referral status: Sent.")
 
     officer.follow("Refer to a service", "Refer to a service")
     suggested = officer.group("Service").get_by_label(f"{SUGGESTED} (Suggested, ")
@@ -169,7 +169,7 @@ def refer(officer: Party) -> str:
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     officer.arrive(PERSON, "two referrals")
     card = cards.filter(has_text=f"{SERVICE} (Fresh Start Recovery)")
-    expect(card).to_contain_text("Status: Sent.")
+    expect(card).to_contain_text("Referral status: Sent.")
     expect(card).to_contain_text("No appointments yet.")
     return card.get_by_role("link", name=f"View referral to {SERVICE}").get_attribute("href")
 
@@ -189,9 +189,11 @@ def sees_the_missed_appointment(officer: Party) -> None:
     officer.axe("attention, one")
     case_link(page, PERSON).click()
     officer.arrive(PERSON, "appointments")
-    card = page.locator("#referrals ~ .govuk-summary-card", has_text=f"{SERVICE} (Fresh Start Recovery)")
-    expect(card).to_contain_text(f"Status: In progress; caseworker {CASEWORKER}.")
-    items = card.locator(".govuk-summary-card__content li")
+    condition = page.locator("#conditions ~ .govuk-summary-card", has_text=f"{SERVICE} (Fresh Start Recovery)")
+    expect(condition.locator(".govuk-tag").first).to_have_text("Status: In progress")
+    card = condition.locator(".app-referral", has_text=f"{SERVICE} (Fresh Start Recovery)")
+    expect(card).to_contain_text(f"Referral status: In progress; caseworker {CASEWORKER}.")
+    items = card.locator("li")
     expect(items).to_have_count(3)
     for (_typed, shown, outcome, _note), item in zip((ATTENDED, MISSED, LATE), items.all(), strict=True):
         expect(item).to_contain_text(f"at {shown}: {outcome}")

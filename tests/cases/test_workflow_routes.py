@@ -201,9 +201,12 @@ def test_new_case_to_issued_with_two_conditions(app, login_as):
         assert kinds["caution_issued"].visible_offender and kinds["caution_issued"].visible_victim
         assert kinds["conditions_set"].visible_offender and not kinds["conditions_set"].visible_victim
         assert not kinds["offence_added"].visible_offender
-    # After issue: the details can no longer change, and the signed document stays readable.
+    # After issue: the details can no longer change (the page leads to the contact-details corrections instead),
+    # and the signed document stays readable.
     r = officer.client.get(f"/cases/{cid}/offender")
-    assert r.status_code == 409 and "can no longer be changed" in r.get_data(as_text=True)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{cid}/contact-details")
+    r = officer.post(f"/cases/{cid}/offender", {"given_name": "Someone", "family_name": "Else"}, expect=409)
+    assert "can no longer be changed" in r.get_data(as_text=True)
     assert "SHA-256" in officer.get(f"/cases/{cid}/document").get_data(as_text=True)
 
 

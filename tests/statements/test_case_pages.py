@@ -63,7 +63,7 @@ def _ids(ready=None, issued=None, refer=None, refer_to: str | None = None) -> di
         found |= {"ready": str(ready.public_id), "victim": str(ready.victims[0].person.public_id),
                   "condition": str(ready.conditions[0].public_id)}
     if issued is not None:
-        found["issued"] = str(issued.public_id)
+        found |= {"issued": str(issued.public_id), "issued_victim": str(issued.victims[0].person.public_id)}
     if refer is not None:
         found |= {"refer": str(refer.public_id), "refer_condition": str(refer.conditions[0].public_id),
                   "refer_service": str(factories.service(refer_to).public_id)}
@@ -103,6 +103,30 @@ def _large_issued() -> dict:
     return {"large": _ids(issued=issued, refer=issued, refer_to="Drug awareness course")}
 
 
+def _many_conditions() -> dict:
+    """An issued caution with fourteen conditions, six of them referred to six services of two providers (each
+    accepted by a different caseworker where it can be), with five appointments each, outcomes recorded today."""
+    north = factories.user("officer-north")
+    extra = tuple(factories.REHABILITATIVE | {"details": f"Course {i}", "hours": i + 1} for i in range(3))
+    case = factories.issued(north, given="Mo", family="Many", conditions=LARGE_CONDITIONS + extra)
+    workers = {"FSR": ("freshstart-caseworker", "freshstart-caseworker-2"),
+               "PWC": ("pathways-caseworker", "pathways-caseworker-2")}
+    for i in range(6):
+        provider = "FSR" if i % 2 else "PWC"
+        worker = factories.user(workers[provider][(i // 2) % 2])
+        manager = factories.user("freshstart-manager" if provider == "FSR" else "pathways-manager")
+        service = factories.new_service(f"Many conditions service {i}", provider=provider)
+        sent = referrals.send_referral(case, case.conditions[i], service, by=north)
+        referrals.accept_referral(sent, worker, by=manager)
+        for j in range(5):  # ten minutes each, one after another from 00:05 today
+            booked = referrals.book_appointment(sent, starts_at=factories.at(0, 0, 5) + timedelta(minutes=10 * (
+                5 * i + j)), minutes=10, mode="in_person", place="Hall", by=worker)
+            if j < 2:
+                referrals.record_attendance(booked, code="did_not_attend" if j else "attended", note="Not there",
+                                            version=booked.version, by=worker)
+    return {"many": str(case.public_id)}
+
+
 def _directory_and_approvals() -> dict:
     # The officer's directory to refer to: Westshire's one service, or Northshire's with twenty more.
     west = factories.issued(factories.user("westshire-officer"), team_name=demo.CENTRAL, victim=False,
@@ -118,7 +142,7 @@ def _directory_and_approvals() -> dict:
 
 @pytest.fixture(scope="module")
 def world(app):
-    yield module_data(app, _small, _large_before_issue, _large_issued, _directory_and_approvals)
+    yield module_data(app, _small, _large_before_issue, _large_issued, _many_conditions, _directory_and_approvals)
     empty(app)
 
 
@@ -140,6 +164,10 @@ PAGES = [
     ("issue", "officer-north", "/cases/{ready}/issue", {}),
     ("document to sign", "officer-north", "/cases/{ready}/document", {}),
     ("signed document", "officer-north", "/cases/{issued}/document", {}),
+    ("contact details after issue", "officer-north", "/cases/{issued}/contact-details", {}),
+    ("contact correction after issue", "officer-north", "/cases/{issued}/contact-details/person", {}),
+    ("victim contact correction after issue", "officer-north",
+     "/cases/{issued}/contact-details/victims/{issued_victim}", {}),
     ("approvals", ("supervisor", "supervisor-south"), "/cases/approvals", {}),
     ("refer", ("westshire-officer", "officer-north"), "/referrals/new/{refer}", {}),
 ]
@@ -153,6 +181,19 @@ def test_case_pages(app, clients, world, page, persona, path, kw):
     assert_bounded(page, small, large)
     # Each page writes its view audit row; the offence search results show only the catalogue.
     assert bool(large.audit) == (page != "offence search partial"), f"{page}: {large}"
+
+
+def test_issued_case_page_with_many_conditions(app, clients, world):
+    """The issued case page reads its conditions, their referrals and their appointments in the same statements
+    for a caution with two conditions and one referral as for one with fourteen and six referrals."""
+    officer = clients["officer-north"]
+    small = measure(app, officer, f"/cases/{world['small']['issued']}", page="issued case page", size="small")
+    many = measure(app, officer, f"/cases/{world['many']}", page="issued case page", size="14 conditions")
+    assert_bounded("issued case page", small, many)
+    with app.app_context():
+        html = officer.get(f"/cases/{world['many']}").get_data(as_text=True)
+    assert html.count("govuk-summary-card app-condition") == 14 and html.count('class="app-referral"') == 6
+    assert html.count("Attended") == 6 and html.count("Did not attend") == 6
 
 
 def _condition(details: str) -> dict:
