@@ -130,7 +130,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app import cli
     from app.auth.routes import bp as auth_bp
-    from app.cases import after_issue  # noqa: F401  (its routes join the cases blueprint)
+    from app.cases import after_issue, close_routes, remove_routes  # noqa: F401  (more routes on the cases blueprint)
     from app.cases.routes import bp as cases_bp
     from app.organisations.routes import bp as organisations_bp
     from app.referrals.routes import bp as referrals_bp

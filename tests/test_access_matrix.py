@@ -232,6 +232,23 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("POST", "/cases/{other_force_case}/conditions/confirm", edit_other_force(422, anonymous=400),
                   csrf=True),
         ),
+        # Closing: the own case is issued, so it may not be closed (409, in words); the drafts may be, by their team.
+        "cases.close": (
+            Probe("GET", "/cases/{own_case}/close", edit_own()),
+            Probe("POST", "/cases/{own_case}/close", edit_own(400), csrf=True),
+            Probe("GET", "/cases/{other_case}/close", edit_other(200)),
+            Probe("POST", "/cases/{other_case}/close", edit_other(422, anonymous=400), csrf=True),
+            Probe("GET", "/cases/{other_force_case}/close", edit_other_force(200)),
+        ),
+        # The confirmations before a removal: pages of their own, for those who may change the case.
+        **{endpoint: (
+            Probe("GET", f"/cases/{{own_case}}/{path}", edit_own()),
+            Probe("GET", f"/cases/{{other_case}}/{path}", edit_other(404)),
+        ) for endpoint, path in (
+            ("cases.confirm_remove_offence", "offences/{own_offence}/remove"),
+            ("cases.confirm_remove_victim", "victims/{own_victim}/remove"),
+            ("cases.confirm_remove_condition", "conditions/{own_condition}/remove"),
+        )},
         "cases.no_victims": (
             Probe("POST", "/cases/{own_case}/victims/none", edit_own(400), csrf=True),
             # Westshire's officer records that the draft has no victims (a valid confirmation).

@@ -8,6 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Optional
 
+from app.cases.models import ClosureReason
 from app.cases.needs import config as needs_config
 from app.people.models import CHANNELS, ETHNICITY_GROUPS, OBSERVED_CODES, SEXES
 from app.web.forms import (
@@ -151,6 +152,16 @@ class ConfirmForm(Form):
     """A button and nothing else (CSRF-protected)."""
 
     submit = SubmitField("Continue")
+
+
+class ClosureForm(Form):
+    """Why a case is closed before issue (app/cases/closure.py)."""
+
+    reason = RadioField("Why is the case being closed?", [InputRequired("Choose why the case is being closed")],
+                        widget=GovRadioInput(), choices={r.value: r.label for r in ClosureReason})
+    note = area_field("Note (optional)", Optional(), max_length=2000,
+                      hint="For example, the charging decision reference or the youth offending team told.")
+    submit = SubmitField("Close the case")
 
 
 def needs_form(levels: dict | None = None):

@@ -33,6 +33,27 @@ class CaseStatus(StrEnum):
         return self.value.replace("_", "-").capitalize()
 
 
+class ClosureReason(StrEnum):
+    """Why a case was closed before a caution was given."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    NO_FURTHER_ACTION = "no_further_action"
+    SENT_FOR_CHARGE = "sent_for_charge"
+    YOUTH_PROCESS = "youth_process"
+
+    @property
+    def label(self) -> str:
+        return CLOSURE_LABELS[self]
+
+
+CLOSURE_LABELS = {
+    ClosureReason.NOT_ELIGIBLE: "Not eligible for a caution",
+    ClosureReason.NO_FURTHER_ACTION: "No further action",
+    ClosureReason.SENT_FOR_CHARGE: "Sent for a charging decision",
+    ClosureReason.YOUTH_PROCESS: "Goes to the youth process (the person is under 18)",
+}
+
+
 # The one state machine for a case: status -> statuses it may move to.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.DRAFT: frozenset({CaseStatus.SCREENING, CaseStatus.CLOSED}),
@@ -79,6 +100,11 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     no_victims: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The rest of the pre-issue checklist (admission, consent, explanation, warning), confirmed before signing.
     pre_issue: Mapped[dict | None] = mapped_column(JSONDocument)
+    # Closed before issue: why, the officer's note, when and by whom (app/cases/closure.py).
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(str_enum(ClosureReason, "closure_reason"))
+    closure_note: Mapped[str | None] = mapped_column(String(2000))
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def move_to(self, status: CaseStatus) -> None:
         """Change status along the state machine, or refuse with a message a person can act on."""
@@ -94,7 +120,7 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
 
     force: Mapped[Organisation] = relationship()
     team: Mapped[Team] = relationship()
-    officer: Mapped[User] = relationship()
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
     offender: Mapped[Person] = relationship()
     victims: Mapped[list[CaseVictim]] = relationship(back_populates="case", order_by="CaseVictim.id",
                                                      cascade="all, delete-orphan")

@@ -123,6 +123,8 @@ def caseload_page(base: Select, f: CaseloadFilters, today: date, soon_days: int)
                         full_name.like(term, escape="\\")))
     if f.status:
         q = q.where(Case.status == f.status)
+    else:  # the active caseload: a closed case shows only when closed cases are asked for
+        q = q.where(Case.status != CaseStatus.CLOSED)
     if f.due_within is not None:
         q = q.where(Case.deadline.between(today, today + timedelta(days=f.due_within)))
     if f.attention:

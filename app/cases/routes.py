@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app import access, clock
 from app.audit import views
-from app.cases import catalogue, decision_forms, forms, packs, readiness, rules, services
+from app.cases import catalogue, decision_forms, forms, next_steps, packs, readiness, rules, services
 from app.cases import conditions as condition_services
 from app.cases.document import caution_text, document_hash
 from app.cases.needs import config as needs_config
@@ -63,9 +63,9 @@ def tasks(case_id: str):
     case = access.case_or_404(case_id, need="work", load=access.CASE_WORK)
     editable = access.can_edit_case(current_user, case)
     _viewed(case)
-    return render("cases/tasks.html", case=case, editable=editable, ready=readiness.ready_problems(case),
+    return render("cases/tasks.html", case=case, editable=editable, ready=next_steps.ready_steps(case),
                   sections=readiness.task_list(case, editable=editable),
-                  age_warning=readiness.age_problem(case, planned_caution_date(case)))
+                  age_warning=next_steps.age_step(case, planned_caution_date(case)))
 
 
 # --- offender details -------------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def _condition_page(case, form, status=200, block=None, announce=None):
     assessment = case.needs
     return render("cases/conditions.html", block, case=case, form=form, status=status, disposal=disposal_of(case),
                   suggestions=needs_config().suggestions(assessment.levels) if assessment else [],
-                  assessment=assessment, problems=readiness.condition_problems(case),
+                  assessment=assessment, problems=next_steps.condition_steps(case),
                   stale_views=readiness.views_after_conditions(case),
                   deadline=planned_deadline(case), labels=decision_forms.CONDITION_LABELS, announce=announce)
 
@@ -359,7 +359,7 @@ def issue(case_id: str):
     if not form.is_submitted():
         _viewed(case, "issue caution")
     return render("cases/issue.html", case=case, form=form, disposal=disposal_of(case), normal=normal,
-                  maximum=rules.latest_deadline(pack, today), pack=pack, problems=readiness.ready_problems(case),
+                  maximum=rules.latest_deadline(pack, today), pack=pack, problems=next_steps.ready_steps(case),
                   status=form_status(form))
 
 

@@ -211,11 +211,18 @@ def check_conditions(pack: RulePack, disposal_key: str, conditions: list[Conditi
         problems.append("At least one condition must be rehabilitative or reparative.")
     problems += [message for _, message in condition_limit_problems(pack, disposal_key, conditions, offence_modes,
                                                                     issued_on, deadline)]
-    for r in remedies:  # each victim's request is answered on its own
-        if not any(c.remedy_for == r.victim for c in conditions) and not (r.declined_reason or "").strip():
-            problems.append(f"{r.name} asked for a community remedy (“{r.requested}”): attach it as a condition, or "
-                            "record on their views page why it would be inappropriate.")
-    return problems
+    return problems + [remedy_problem(r) for r in unanswered_remedies(conditions, remedies)]
+
+
+def unanswered_remedies(conditions: list[ConditionFacts], remedies: list[RemedyFacts]) -> list[RemedyFacts]:
+    """Each victim's request is answered on its own: by a condition attached for it, or by reasons for refusing."""
+    return [r for r in remedies
+            if not any(c.remedy_for == r.victim for c in conditions) and not (r.declined_reason or "").strip()]
+
+
+def remedy_problem(r: RemedyFacts) -> str:
+    return (f"{r.name} asked for a community remedy (“{r.requested}”): attach it as a condition, or record on their "
+            "views page why it would be inappropriate.")
 
 
 def condition_limit_problems(pack: RulePack, disposal_key: str, conditions: list[ConditionFacts],

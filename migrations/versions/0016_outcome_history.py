@@ -1,7 +1,7 @@
 """Attendance: the history of outcomes, past sessions entered late, timeline corrections
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-01 14:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

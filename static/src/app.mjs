@@ -31,3 +31,23 @@ document.addEventListener("htmx:after:swap", () => {
 document.addEventListener("click", (event) => {
   if (event.target instanceof Element && event.target.closest("[data-app-print]")) window.print();
 });
+// A "Remove" link fetches its confirmation page's content into the page's dialog (hx-get): open it as a modal.
+// Without JavaScript the same link opens the confirmation as a page of its own.
+document.addEventListener("htmx:after:swap", () => {
+  const dialog = document.getElementById("confirm-dialog");
+  if (dialog && !dialog.open && dialog.childElementCount > 0) {
+    dialog.showModal();
+    dialog.querySelector("[data-focus-after-swap]")?.focus();
+  }
+});
+// Cancel closes the dialog rather than leaving the page; closing it empties it, so it opens fresh next time.
+document.addEventListener("click", (event) => {
+  const cancel = event.target instanceof Element && event.target.closest("dialog [data-dialog-close]");
+  if (cancel) {
+    event.preventDefault();
+    cancel.closest("dialog").close();
+  }
+});
+document.addEventListener("close", (event) => {
+  if (event.target instanceof HTMLDialogElement && event.target.id === "confirm-dialog") event.target.replaceChildren();
+}, true);

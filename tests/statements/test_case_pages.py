@@ -61,7 +61,7 @@ def _ids(ready=None, issued=None, refer=None, refer_to: str | None = None) -> di
     found = {}
     if ready is not None:
         found |= {"ready": str(ready.public_id), "victim": str(ready.victims[0].person.public_id),
-                  "condition": str(ready.conditions[0].public_id)}
+                  "condition": str(ready.conditions[0].public_id), "offence": str(ready.offences[0].public_id)}
     if issued is not None:
         found |= {"issued": str(issued.public_id), "issued_victim": str(issued.victims[0].person.public_id)}
     if refer is not None:
@@ -162,6 +162,12 @@ PAGES = [
     ("conditions", "officer-north", "/cases/{ready}/conditions", {}),
     ("condition", "officer-north", "/cases/{ready}/conditions/{condition}", {}),
     ("issue", "officer-north", "/cases/{ready}/issue", {}),
+    ("close the case", "officer-north", "/cases/{ready}/close", {}),
+    ("remove an offence?", "officer-north", "/cases/{ready}/offences/{offence}/remove", {}),
+    ("remove a victim?", "officer-north", "/cases/{ready}/victims/{victim}/remove", {}),
+    ("remove a condition?", "officer-north", "/cases/{ready}/conditions/{condition}/remove", {}),
+    ("remove a condition? (dialog)", "officer-north", "/cases/{ready}/conditions/{condition}/remove",
+     {"headers": PARTIAL}),
     ("document to sign", "officer-north", "/cases/{ready}/document", {}),
     ("signed document", "officer-north", "/cases/{issued}/document", {}),
     ("contact details after issue", "officer-north", "/cases/{issued}/contact-details", {}),
