@@ -49,7 +49,8 @@ class _SubmissionReport:
             terminalreporter.write_sep("-", "officer journey: page submissions, new case to issued caution")
             for journey, counts in COUNTS.items():
                 terminalreporter.write_line(f"{journey}: {counts['submissions']} form submissions "
-                                            f"({counts['posts']} POSTs)")
+                                            f"({counts['posts']} POSTs), {counts['clicks']} clicks, "
+                                            f"{counts['boxes']} text boxes")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -91,7 +92,7 @@ class Officer:
 
     def __init__(self, page, *, js: bool):
         self.page, self.js = page, js
-        self.submissions = 0
+        self.submissions = self.clicks = self.boxes = 0  # clicks: links, buttons, choices; boxes: text typed
         self.posts: list[str] = []
         self.checked: set[str] = set()
         page.on("request", self._count)
@@ -119,25 +120,30 @@ class Officer:
     # --- acting ------------------------------------------------------------------------------------------------
 
     def follow(self, name: str, heading: str, **kw) -> None:
+        self.clicks += 1
         self.page.get_by_role("link", name=name, exact=True).click()
         self.arrive(heading, **kw)
 
     def submit(self, button: str) -> None:
         self.submissions += 1
+        self.clicks += 1
         self.page.get_by_role("button", name=button, exact=True).click()
 
     def group(self, legend: str):
         return self.page.get_by_role("group", name=legend, exact=True)
 
     def choose(self, legend: str, answer: str) -> None:
+        self.clicks += 1
         self.group(legend).get_by_label(answer, exact=True).check()
 
     def fill(self, label: str, value: str) -> None:
+        self.boxes += 1
         self.page.get_by_label(label, exact=True).fill(value)
 
     def fill_date(self, legend: str, day: date | tuple[str, str, str]) -> None:
         parts = _d(day) if isinstance(day, date) else day
         group = self.group(legend)
+        self.boxes += 3
         for label, value in zip(("Day", "Month", "Year"), parts, strict=True):
             group.get_by_label(label, exact=True).fill(value)
 
@@ -149,6 +155,7 @@ def start_case(officer: Officer) -> str:
     page = officer.page
     start = page.get_by_role("button", name="Start a new case")  # a GOV.UK button link on the caseload
     if start.count():
+        officer.clicks += 1
         start.click()
     else:
         page.goto("/cases/new")
@@ -169,6 +176,7 @@ def offender_details(officer: Officer, today: date) -> None:
     officer.fill("Postcode", "NT1 1AA")
     officer.fill("Phone number", "07700 900000")
     officer.choose("How would they like to be contacted?", "Text message")
+    officer.clicks += 2  # two selects
     officer.page.get_by_label("Ethnicity, as the person describes it").select_option("white_british")
     officer.page.get_by_label("Officer-observed ethnicity code").select_option("IC1")
     officer.choose("Sex", "Male")
@@ -196,6 +204,7 @@ def offence(officer: Officer, today: date) -> None:
         officer.submit("Search")  # the fallback: a plain GET form
         page.wait_for_url(re.compile(r"/offences\?q=shop$"))
         officer.arrive("Offences", "with results")
+    officer.clicks += 1
     results.get_by_label(THEFT, exact=True).check()
     officer.fill_date("Date of the offence", today - timedelta(days=3))
     officer.fill("Where it happened", "Co-op, High Street")
@@ -328,6 +337,7 @@ def issue(officer: Officer, today: date) -> date:
     officer.fill("Their name", "PC Amy Clarke")
     for box in ("The person admits the offence", "The person agrees to the caution and its conditions",
                 "I explained the caution and what happens if they do not comply", "I read out the warning above"):
+        officer.clicks += 1
         page.get_by_label(box, exact=True).check()
     officer.fill_date("Deadline for completing the conditions", deadline)
     officer.submit("Confirm and prepare the caution document")
@@ -347,6 +357,7 @@ def issue(officer: Officer, today: date) -> date:
 
 def sign(officer: Officer) -> None:
     officer.fill("Name as signed", "Sam Lee")
+    officer.clicks += 1
     officer.page.get_by_label("The person signed the document above in front of me", exact=True).check()
     officer.choose("Who is giving it?", "A police officer of sergeant rank or above")
     officer.submit("Record the signature and issue the caution")
@@ -385,8 +396,10 @@ def officer_journey(officer: Officer) -> None:
 
 
 def _check_counts(name: str, officer: Officer) -> None:
-    COUNTS[name] = {"submissions": officer.submissions, "posts": len(officer.posts)}
-    print(f"\n{name}: {officer.submissions} form submissions ({len(officer.posts)} POSTs): {officer.posts}")
+    COUNTS[name] = {"submissions": officer.submissions, "posts": len(officer.posts), "clicks": officer.clicks,
+                    "boxes": officer.boxes}
+    print(f"\n{name}: {officer.submissions} form submissions ({len(officer.posts)} POSTs), {officer.clicks} clicks, "
+          f"{officer.boxes} text boxes: {officer.posts}")
     assert len(officer.posts) == EXPECTED_POSTS[name], officer.posts
 
 
