@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Condition
 from app.clock import LONDON
 from app.extensions import db
+from app.formats import long_date
 from app.people.models import Person
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import counting_codes
@@ -72,10 +73,6 @@ class Item:
     reasons: list[tuple[str, str]] = field(default_factory=list)  # (reason in words, where to act)
 
 
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _day_of(moment: datetime) -> date:
     return moment.astimezone(LONDON).date() if moment.tzinfo else moment.date()
 
@@ -111,14 +108,14 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
         if case.status is CaseStatus.NON_COMPLIANCE:
             item.reasons.append(("Non-compliance to decide", show))
         elif case.status is CaseStatus.ISSUED and case.deadline and case.deadline < today:
-            item.reasons.append((f"Deadline passed on {_long(case.deadline)}", show))
+            item.reasons.append((f"Deadline passed on {long_date(case.deadline)}", show))
         elif case.status is CaseStatus.ISSUED and case.deadline and case.deadline <= today + timedelta(soon_days):
-            item.reasons.append((f"Deadline on {_long(case.deadline)}", show))
+            item.reasons.append((f"Deadline on {long_date(case.deadline)}", show))
         if condition_id is not None and case.status is CaseStatus.ISSUED:
             item.reasons.append(("Referral declined: refer the person elsewhere",
                                  url_for("referrals.new", case_id=case.public_id, condition=condition_id)))
     for case_id, referral_id, starts_at, outcome in appointments:
-        day = _long(_day_of(starts_at))
+        day = long_date(_day_of(starts_at))
         words = f"Missed appointment on {day}" if outcome else f"No outcome recorded for the appointment on {day}"
         items[case_id].reasons.append((words, url_for("referrals.show", referral_id=referral_id)))
     return list(items.values()), more

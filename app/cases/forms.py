@@ -257,16 +257,10 @@ for _i in ATTEMPT_SLOTS:
 class ContactCorrectionForm(Form):
     """After issue: the contact details only. Names, date of birth and what was signed are not on it."""
 
-    address = area_field("Address", Optional(), max_length=500)
-    postcode = text_field("Postcode", Optional(), max_length=10)
-    email = text_field("Email address", Optional(), Email("Enter an email address in the correct format, like "
-                                                     "name@example.com"), max_length=320)
-    phone = text_field("Phone number", Optional(), max_length=32)
-    preferred_channel = RadioField("How would they like to be contacted?", [Optional()], widget=GovRadioInput(),
-                                   choices=dict(CHANNELS))
-    submit = SubmitField("Save correction")
-
     FIELDS = ("address", "postcode", "email", "phone", "preferred_channel")
+    # The very fields of the person's details form, so a correction is checked as the first entry was.
+    address, postcode, email, phone, preferred_channel = (getattr(OffenderForm, name) for name in FIELDS)
+    submit = SubmitField("Save correction")
 
     def values(self) -> dict:
         return {name: blank_to_none(getattr(self, name).data) for name in self.FIELDS}

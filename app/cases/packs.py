@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.errors import Problem, RuleViolation
+from app.formats import long_date
 
 CONDITION_TYPES = ("restrictive", "unpaid_work", "attendance", "financial_penalty", "foreign_offender",
                    "payment_to_victim")
@@ -197,7 +198,7 @@ def decided_under(case, day: date, field: str | None) -> RulePack:
     pack = in_force(case.regime, day)
     if pack is None or case.disposal_type not in pack.disposal_types or not pack.disposal(
             case.disposal_type).available_on(day):
-        raise RuleViolation(Problem(field, f"{disposal_of(case).label} cannot be given on {day.day} {day:%B %Y}: "
+        raise RuleViolation(Problem(field, f"{disposal_of(case).label} cannot be given on {long_date(day)}: "
                                            "the law for it is not in force on that day."))
     case.pack_version = pack.version
     return pack

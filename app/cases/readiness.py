@@ -17,6 +17,7 @@ from app.cases.models import ApprovalStatus, Case, CaseStatus, Condition
 from app.cases.packs import disposal_of, pack_of
 from app.cases.queries import earlier_disposals, planned_caution_date, planned_deadline, recorded_earlier
 from app.errors import Problem
+from app.formats import long_date
 
 APPROVAL_LABELS = {
     "exceptional_circumstances": "Exceptional circumstances",
@@ -73,7 +74,7 @@ def age_problem(case: Case, on: date) -> str | None:
     """The person would be under the pack's minimum age on `on`: out of scope (the youth process)."""
     born, minimum = case.offender.date_of_birth, pack_of(case).minimum_age
     if born and rules.age_on(born, on) < minimum:
-        return (f"{case.offender.full_name} will be {rules.age_on(born, on)} on {on.day} {on:%B %Y}. Only people "
+        return (f"{case.offender.full_name} will be {rules.age_on(born, on)} on {long_date(on)}. Only people "
                 f"aged {minimum} or over can be given a caution here; under-18s go through the youth process, which "
                 "Resolve does not cover.")
     return None

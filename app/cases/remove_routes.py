@@ -10,6 +10,7 @@ from flask_login import login_required
 from app import access
 from app.cases import removal
 from app.cases.routes import _viewed, bp
+from app.formats import long_date
 from app.web.htmx import is_partial, render
 
 
@@ -25,7 +26,7 @@ def confirm_remove_offence(case_id: str, offence_id: str):
     case = access.case_or_404(case_id, need="edit", load=access.CASE_WORK)
     link = access.case_offence_or_404(case, offence_id)
     when = link.committed_on
-    return _confirm_page(case, title="Remove this offence?", what=f"{link.offence.title}, on {when.day} {when:%B %Y}",
+    return _confirm_page(case, title="Remove this offence?", what=f"{link.offence.title}, on {long_date(when)}",
                          changes=removal.offence_changes(case, link),
                          action=url_for("cases.remove_offence", case_id=case.public_id, offence_id=link.public_id),
                          back=url_for("cases.offences", case_id=case.public_id), button="Remove offence")

@@ -29,6 +29,7 @@ from app.cases.packs import disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
+from app.formats import long_date
 from app.people.models import Person, SpecialCategory
 from app.timeline.services import record as timeline
 
@@ -365,6 +366,6 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, admini
              detail={"document": document.sha256})
     n = len(case.conditions)
     timeline(case, "conditions_set", f"Your conditions: {n} condition{'s' if n != 1 else ''} to complete by "
-                                     f"{case.deadline.day} {case.deadline:%B %Y}", by=by, offender=True)
+                                     f"{long_date(case.deadline)}", by=by, offender=True)
     audit.record("case.issue", actor=by, obj=case, detail={"document_sha256": document.sha256})
     return document

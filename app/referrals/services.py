@@ -15,6 +15,7 @@ from app.cases.models import Case, CaseStatus, Condition
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.formats import london_datetime as _when
+from app.formats import long_date
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import queries
@@ -178,7 +179,7 @@ def late_entry_problem(day: date) -> str | None:
     earliest = clock.today() - timedelta(days=late_entry_days())
     if day < earliest:
         return (f"A past session can be entered up to {late_entry_days()} days after it was held: enter a date on "
-                f"or after {earliest.day} {earliest:%B %Y}")
+                f"or after {long_date(earliest)}")
     return None
 
 
