@@ -1,0 +1,41 @@
+"""How a message leaves the portal. One channel per deployment (`NOTIFICATION_CHANNEL`): `outbox` keeps it for
+the development page, `smtp` sends email through an SMTP server, `notify` sends email and text messages through
+GOV.UK Notify. A channel raises `TransientFailure` for what may work later (the dispatcher retries with backoff)
+and `PermanentFailure` for what never will (an invalid number, a bounced address)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class TransientFailure(Exception):
+    """Try again later: the service is down, slow, or asked us to slow down."""
+
+
+class PermanentFailure(Exception):
+    """This address or number will never work; retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str  # the notification's idempotency key: also the channel's reference, so a resend can be recognised
+    medium: str  # "email" or "sms"
+    to: str  # an email address or a phone number
+    template: str  # the message's template key, e.g. "appointment_reminder"
+    subject: str  # email only ("" for a text message)
+    body: str  # the message as the recipient reads it, rendered from templates/messages/
+    personalisation: dict = field(default_factory=dict)
+
+
+class Channel:
+    name = ""
+    media: frozenset[str] = frozenset()  # what it can send: "email", "sms"
+
+    def send(self, message: Outgoing) -> str:
+        """Send one message; return the channel's reference for it."""
+        raise NotImplementedError
+
+    def already_sent(self, key: str) -> str | None:
+        """The channel's reference if a message with this key was already accepted (after a crash between
+        sending and recording it), or None when the channel cannot tell or has no such message."""
+        return None
