@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.before_request(security.refuse_crafted_input)
     _init_extensions(app)
     _register_blueprints(app)
+    from app.jobs.registry import load as load_jobs
+
+    load_jobs()  # the domains' jobs, and with them every model
     _register_hooks(app)
     if cfg["DEV_IDP_ENABLED"]:
         _mount_dev_idp(app)

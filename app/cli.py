@@ -113,6 +113,25 @@ def jobs_run_once(name):
     click.echo(f"{name}: {count} row(s)")
 
 
+@jobs_cli.command("status")
+def jobs_status():
+    """The last run of each job, and which are overdue."""
+    from app.formats import london_datetime
+    from app.jobs.registry import statuses
+
+    for status in statuses():
+        last = status.last
+        if last is None:
+            when = "never run"
+        elif last.ended_at is None:
+            when = f"started {london_datetime(last.started_at)}, not finished"
+        else:
+            done = f"failed: {last.error}" if last.error else f"{last.rows} row(s)"
+            when = f"last ran {london_datetime(last.started_at)} to {london_datetime(last.ended_at)}, {done}"
+        flag = "  OVERDUE" if status.overdue else ""
+        click.echo(f"{status.job.name:<18} every {status.job.minutes} min  {when}{flag}")
+
+
 rules_cli = AppGroup("rules", help="The legal rule packs in config/rules/.")
 
 

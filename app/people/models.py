@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,6 +26,11 @@ class Person(PublicIdMixin, TimestampMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(64))
     interpreter_needed: Mapped[bool] = mapped_column(default=False, server_default=false())
     accessibility_needs: Mapped[str | None] = mapped_column(String(1000))
+    # Reminders: the person asked for none; or a channel said this address or number can never work (set back to
+    # None when it is corrected).
+    reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    email_failed_at: Mapped[datetime | None]
+    phone_failed_at: Mapped[datetime | None]
 
     special_category: Mapped[SpecialCategory | None] = relationship(back_populates="person", lazy="raise")
 

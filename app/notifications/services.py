@@ -1,0 +1,67 @@
+"""Writing to the outbox. Services and jobs call these inside the transaction of the change that caused the
+message; nothing is sent here. A key already written is left as it is (insert-or-ignore), so the same reminder
+can be planned any number of times, by any number of processes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import clock
+from app.extensions import db
+from app.notifications.models import Audience, Notification, NotificationStatus
+from app.notifications.timings import after_quiet_hours
+
+
+def _insert():
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(Notification)
+
+
+def row(key: str, *, audience: Audience, template: str, medium: str, personalisation: dict,
+        due_at: datetime | None = None, person_id: int | None = None, user_id: int | None = None,
+        case_id: int | None = None, provider_id: int | None = None, appointment_id: int | None = None) -> dict:
+    """One outbox row, ready for `write`. A text message due in quiet hours waits until they end."""
+    now = clock.now()
+    due = max(due_at or now, now)
+    if medium == "sms":
+        due = after_quiet_hours(due)
+    return {"key": key, "audience": audience, "template": template, "medium": medium,
+            "personalisation": personalisation, "next_attempt_at": due, "person_id": person_id, "user_id": user_id,
+            "case_id": case_id, "provider_id": provider_id, "appointment_id": appointment_id, "created_at": now,
+            "status": NotificationStatus.PENDING, "attempts": 0}
+
+
+def write(rows: list[dict]) -> int:
+    """Write the rows whose keys are new; return how many were. One statement per 500 rows."""
+    if not rows:
+        return 0
+    written = 0
+    for start in range(0, len(rows), 500):
+        chunk = [r | {"public_id": uuid.uuid4()} for r in rows[start:start + 500]]
+        result = db.session.execute(_insert().values(chunk).on_conflict_do_nothing(index_elements=["key"]))
+        written += result.rowcount
+    return written
+
+
+def cancel_pending(*, appointment_id: int | None = None, key_prefix: str | None = None) -> int:
+    """Cancel what has not gone yet: an appointment's reminders when it moves or is cancelled."""
+    query = update(Notification).where(Notification.status == NotificationStatus.PENDING)
+    if appointment_id is not None:
+        query = query.where(Notification.appointment_id == appointment_id)
+    if key_prefix is not None:
+        query = query.where(Notification.key.startswith(key_prefix, autoescape=True))
+    result = db.session.execute(query.values(status=NotificationStatus.CANCELLED, last_error="no longer needed")
+                                .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def for_case(case_id: int, *, provider_id: int | None = None) -> list[Notification]:
+    """The messages about a case, newest first; a provider sees only those about its own appointments."""
+    query = select(Notification).where(Notification.case_id == case_id, Notification.medium != "in_app")
+    if provider_id is not None:
+        query = query.where(Notification.provider_id == provider_id)
+    return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())))
