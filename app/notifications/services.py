@@ -65,3 +65,14 @@ def for_case(case_id: int, *, provider_id: int | None = None) -> list[Notificati
     if provider_id is not None:
         query = query.where(Notification.provider_id == provider_id)
     return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())))
+
+
+def notify_staff(user, key: str, template: str, personalisation: dict, *, case_id: int | None = None,
+                 provider_id: int | None = None) -> int:
+    """One message to a member of staff, in the portal and by email (when they have an address)."""
+    rows = [row(f"{key}:in_app", audience=Audience.STAFF, template=template, medium="in_app",
+                personalisation=personalisation, user_id=user.id, case_id=case_id, provider_id=provider_id)]
+    if user.email:
+        rows.append(row(f"{key}:email", audience=Audience.STAFF, template=template, medium="email",
+                        personalisation=personalisation, user_id=user.id, case_id=case_id, provider_id=provider_id))
+    return write(rows)
