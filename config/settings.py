@@ -117,6 +117,18 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _json_object(text: str | None, name: str) -> dict:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ConfigError(f"{name} is not valid JSON") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{name} must be a JSON object of template ids")
+    return value
+
+
 def _database_url(url: str) -> str:
     # Accept the usual postgres:// spellings and use psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
@@ -176,7 +188,25 @@ def load(name: str, env: dict | None = None) -> dict:
         "LATE_ENTRY_DAYS": int(env.get("LATE_ENTRY_DAYS", "14")),
         "TIMEZONE": "Europe/London",
         "PREFERRED_URL_SCHEME": "https",
+        # How messages leave: outbox (development: kept for the development outbox page), smtp or notify.
+        "NOTIFICATION_CHANNEL": env.get("NOTIFICATION_CHANNEL", "outbox"),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "587")),
+        "SMTP_SECURITY": env.get("SMTP_SECURITY", "starttls"),  # starttls, tls (implicit) or none
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_FROM": env.get("SMTP_FROM", "Resolve <no-reply@resolve.invalid>"),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
+        "NOTIFY_API_KEY": env.get("NOTIFY_API_KEY"),
+        "NOTIFY_BASE_URL": env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "NOTIFY_TEMPLATES": _json_object(env.get("NOTIFY_TEMPLATES"), "NOTIFY_TEMPLATES"),
+        "NOTIFY_CALLBACK_TOKEN": env.get("NOTIFY_CALLBACK_TOKEN"),
+        "NOTIFY_PER_SECOND": float(env.get("NOTIFY_PER_SECOND", "50")),  # Notify allows 3,000 a minute
+        # Where links in messages point.
+        "PORTAL_URL": env.get("PORTAL_URL", f"http://127.0.0.1:{port}").rstrip("/"),
     }
+    if cfg["NOTIFICATION_CHANNEL"] not in ("outbox", "smtp", "notify"):
+        raise ConfigError("NOTIFICATION_CHANNEL must be outbox, smtp or notify")
     if name in ("development", "test"):
         cfg |= {
             "SECRET_KEY": cfg["SECRET_KEY"] or f"{name}-only-not-secret",
@@ -216,6 +246,12 @@ def _refuse_unsafe_production(cfg: dict, env: dict) -> None:
         raise ConfigError("DATABASE_URL must be set in production")
     if not cfg["OIDC_PROVIDERS"]:
         raise ConfigError("at least one OIDC provider must be configured (OIDC_PROVIDERS or OIDC_PROVIDERS_FILE)")
+    if cfg["NOTIFICATION_CHANNEL"] == "outbox":
+        raise ConfigError("NOTIFICATION_CHANNEL must be smtp or notify in production (the outbox sends nothing)")
+    if cfg["NOTIFICATION_CHANNEL"] == "notify" and not (cfg["NOTIFY_API_KEY"] and cfg["NOTIFY_CALLBACK_TOKEN"]):
+        raise ConfigError("NOTIFY_API_KEY and NOTIFY_CALLBACK_TOKEN must be set to send through GOV.UK Notify")
+    if cfg["NOTIFICATION_CHANNEL"] == "smtp" and cfg["SMTP_SECURITY"] == "none":
+        raise ConfigError("SMTP_SECURITY must be starttls or tls in production")
     if _truthy(env.get("DEV_IDP_ENABLED")):
         raise ConfigError("the development identity provider cannot be enabled in production")
     for provider in cfg["OIDC_PROVIDERS"]:

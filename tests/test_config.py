@@ -27,7 +27,7 @@ STAFF = {"name": "police", "label": "Police sign-in", "issuer": "https://idp.pol
 def _env(**changes) -> dict:
     """A valid production environment, changed as asked (None removes a variable)."""
     env = {"SECRET_KEY": "k" * 32, "AUDIT_KEY": "a" * 32, "DATABASE_URL": "postgres://resolve@db.internal/resolve",
-           "OIDC_PROVIDERS": json.dumps([STAFF])}
+           "OIDC_PROVIDERS": json.dumps([STAFF]), "NOTIFICATION_CHANNEL": "smtp"}
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -78,6 +78,13 @@ def test_a_valid_production_environment_loads():
     ({"DEV_IDP_ENABLED": "true"}, "the development identity provider cannot be enabled in production"),
     ({"OIDC_PROVIDERS": _providers(STAFF | {"issuer": "http://idp.police.example"})},
      "OIDC provider 'police' issuer must use https in production"),
+    ({"NOTIFICATION_CHANNEL": None}, "NOTIFICATION_CHANNEL must be smtp or notify in production"),
+    ({"NOTIFICATION_CHANNEL": "outbox"}, "NOTIFICATION_CHANNEL must be smtp or notify in production"),
+    ({"NOTIFICATION_CHANNEL": "pigeon"}, "NOTIFICATION_CHANNEL must be outbox, smtp or notify"),
+    ({"NOTIFICATION_CHANNEL": "notify"}, "NOTIFY_API_KEY and NOTIFY_CALLBACK_TOKEN must be set"),
+    ({"SMTP_SECURITY": "none"}, "SMTP_SECURITY must be starttls or tls in production"),
+    ({"NOTIFY_TEMPLATES": "[1]"}, "NOTIFY_TEMPLATES must be a JSON object of template ids"),
+    ({"NOTIFY_TEMPLATES": "{"}, "NOTIFY_TEMPLATES is not valid JSON"),
 ])
 def test_production_refuses(changes, reason):
     assert reason in _refusal(_env(**changes))

@@ -160,6 +160,7 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
         excluded_offence_groups=tuple(g(raw, "excluded_offence_groups", list, where=where)),
         guidance={k: r.text(guidance, k, f"{where}guidance.") for k in guidance},
         warning_text=r.text(raw, "warning_text", where), consequence_text=r.text(raw, "consequence_text", where),
+        reminder_text=r.text(raw, "reminder_text", where),
     )
 
 

@@ -88,6 +88,7 @@ class DisposalType:
     guidance: dict[str, str]  # words for the officer, by offence flag (hate_crime, domestic_abuse)
     warning_text: str
     consequence_text: str
+    reminder_text: str  # in reminders: never names the offence, the caution or the police (lock screens)
 
     def available_on(self, day: date) -> bool:
         return self.commencement == IN_FORCE or (isinstance(self.commencement, date) and self.commencement <= day)

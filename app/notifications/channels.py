@@ -39,3 +39,33 @@ class Channel:
         """The channel's reference if a message with this key was already accepted (after a crash between
         sending and recording it), or None when the channel cannot tell or has no such message."""
         return None
+
+
+class OutboxChannel(Channel):
+    """Development: nothing leaves; the development outbox page shows every message as its reader would."""
+
+    name = "outbox"
+    media = frozenset({"email", "sms"})
+
+    def send(self, message: Outgoing) -> str:
+        return f"outbox:{message.key}"
+
+    def already_sent(self, key: str) -> str | None:
+        return None  # nothing left the database, so a message held by a dead dispatcher was not sent
+
+
+def from_config(config) -> Channel:
+    """The deployment's channel, from NOTIFICATION_CHANNEL and its settings."""
+    kind = config["NOTIFICATION_CHANNEL"]
+    if kind == "smtp":
+        from app.notifications.smtp import SmtpChannel
+
+        return SmtpChannel(host=config["SMTP_HOST"], port=config["SMTP_PORT"], security=config["SMTP_SECURITY"],
+                           username=config["SMTP_USERNAME"], password=config["SMTP_PASSWORD"],
+                           sender=config["SMTP_FROM"], timeout=config["SMTP_TIMEOUT"])
+    if kind == "notify":
+        from app.notifications.notify import NotifyChannel
+
+        return NotifyChannel(config["NOTIFY_API_KEY"], config["NOTIFY_BASE_URL"], config["NOTIFY_TEMPLATES"],
+                             per_second=config["NOTIFY_PER_SECOND"])
+    return OutboxChannel()

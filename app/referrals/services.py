@@ -16,6 +16,7 @@ from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.formats import london_datetime as _when
 from app.formats import long_date
+from app.notifications import reminders
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import queries
@@ -231,6 +232,8 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     timeline(referral.case, "appointment_booked", f"{referral.service.name}: {what} {when}", by=by, provider=True,
              offender=True, referral=referral)
     audit.record("appointment.create", actor=by, obj=appointment)
+    if not late:
+        reminders.booked(appointment, referral)
     return appointment
 
 
@@ -267,6 +270,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
              f"{_when(starts_at)} ({PARTIES[requested_by].lower()} asked)", by=by, provider=True, offender=True,
              referral=referral)
     audit.record("appointment.reschedule", actor=by, obj=appointment, detail={"requested_by": requested_by})
+    reminders.moved(appointment, referral, old)
     return appointment
 
 
@@ -290,6 +294,7 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
              f"{_when(appointment.starts_at)} cancelled by {PARTIES[party].lower()}", by=by, provider=True,
              offender=True, referral=referral)
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
+    reminders.cancelled(appointment, referral)
 
 
 # --- group sessions -------------------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Email through an SMTP server (STARTTLS, implicit TLS, or plain on loopback only), one connection kept open
+while the dispatcher works through a batch. Each message's Message-ID is derived from its key, so a message sent
+again after a crash (SMTP cannot be asked what it already took) is the same message to the receiving side."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from app.notifications.channels import Channel, Outgoing, PermanentFailure, TransientFailure
+
+SECURITY = ("starttls", "tls", "none")
+
+
+class SmtpChannel(Channel):
+    name = "smtp"
+    media = frozenset({"email"})
+
+    def __init__(self, *, host: str, port: int, security: str, username: str | None, password: str | None,
+                 sender: str, timeout: float = 10):
+        if security not in SECURITY:
+            raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SECURITY)}")
+        self.host, self.port, self.security, self.timeout = host, port, security, timeout
+        self.username, self.password, self.sender = username, password, sender
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.security == "starttls":
+                smtp.starttls(context=context)
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+    @staticmethod
+    def message_id(key: str) -> str:
+        return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@resolve.invalid>"
+
+    def send(self, message: Outgoing) -> str:
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
+        email["Date"], email["Message-ID"] = formatdate(localtime=False), self.message_id(message.key)
+        email.set_content(message.body)
+        try:
+            self._smtp = self._smtp or self._connect()
+            self._smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            (code, _), = exc.recipients.values()
+            if code >= 500:
+                raise PermanentFailure("the mail server refused this address") from None
+            raise TransientFailure(f"the mail server deferred this address ({code})") from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            if exc.smtp_code >= 500 and exc.smtp_code not in (530, 535):  # authentication is ours to fix
+                raise PermanentFailure(f"the mail server refused the message ({exc.smtp_code})") from None
+            raise TransientFailure(f"the mail server answered {exc.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise TransientFailure(f"cannot reach the mail server ({type(exc).__name__})") from None
+        return self.message_id(message.key)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
