@@ -204,6 +204,7 @@ def load(name: str, env: dict | None = None) -> dict:
         "NOTIFY_PER_SECOND": float(env.get("NOTIFY_PER_SECOND", "50")),  # Notify allows 3,000 a minute
         # Where links in messages point.
         "PORTAL_URL": env.get("PORTAL_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        "DEV_OUTBOX": False,  # the development page listing every message (development only)
     }
     if cfg["NOTIFICATION_CHANNEL"] not in ("outbox", "smtp", "notify"):
         raise ConfigError("NOTIFICATION_CHANNEL must be outbox, smtp or notify")
@@ -220,6 +221,7 @@ def load(name: str, env: dict | None = None) -> dict:
             "HSTS": False,
             "PREFERRED_URL_SCHEME": "http",
             "RUN_SCHEDULER_IN_WEB": _truthy(env.get("RUN_SCHEDULER_IN_WEB")),
+            "DEV_OUTBOX": name == "development",
         }
     if name == "test":
         cfg |= {

@@ -19,6 +19,7 @@ from app.cases.needs import config as needs_config
 from app.cases.packs import disposal_of, pack_of
 from app.cases.queries import earlier_disposals, planned_caution_date, planned_deadline, recorded_earlier
 from app.extensions import db
+from app.notifications import services as outbox
 from app.people.models import CHANNELS, ETHNICITIES, OBSERVED_CODES, SEXES
 from app.web.forms import form_status
 from app.web.htmx import is_partial, redirect_to, render
@@ -36,7 +37,7 @@ def show(case_id: str):
     case = access.case_or_404(case_id, load=access.CASE_PAGE)
     _viewed(case)
     timeline = db.session.scalars(access.visible_timeline(current_user, case)).all()
-    return render("cases/show.html", "timeline", case=case, timeline=timeline)
+    return render("cases/show.html", "timeline", case=case, timeline=timeline, sent_messages=outbox.for_case_page(case))
 
 
 # --- new case and the task list -------------------------------------------------------------------------------

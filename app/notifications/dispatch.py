@@ -70,17 +70,19 @@ def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:12]
 
 
-def _not_reaching(n: Notification, address: str | None) -> None:
-    """A message to a person that failed for good: the contact point is marked and the officer told once."""
+def mark_not_reaching(n: Notification, *, permanent: bool = True) -> None:
+    """A message to a person failed for good: a permanent failure marks that contact point as not working (until
+    it is corrected), and the officer is told once per contact point by a flag."""
     if n.audience is Audience.STAFF or n.case_id is None:
         return
     from app.cases.models import Case
     from app.compliance import services as compliance
 
     person = db.session.get(Person, n.person_id)
-    if address is not None and person is not None:
+    address = (person.phone if n.medium == "sms" else person.email) or ""
+    if permanent:
         setattr(person, "phone_failed_at" if n.medium == "sms" else "email_failed_at", clock.now())
-    compliance.not_reaching(db.session.get(Case, n.case_id), person, n.medium, address_hash(address or ""))
+    compliance.not_reaching(db.session.get(Case, n.case_id), person, n.medium, address_hash(address))
 
 
 def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:
@@ -106,12 +108,12 @@ def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:
                                             subject=subject, body=body, personalisation=n.personalisation))
     except PermanentFailure as exc:
         n.status, n.last_error, n.channel = NotificationStatus.FAILED, str(exc)[:300], channel.name
-        _not_reaching(n, to)
+        mark_not_reaching(n)
     except TransientFailure as exc:
         n.last_error, n.channel = str(exc)[:300], channel.name
         if n.attempts >= t.max_attempts:
             n.status = NotificationStatus.FAILED
-            _not_reaching(n, None)
+            mark_not_reaching(n, permanent=False)
         else:
             n.status, n.next_attempt_at = PENDING, now + _backoff(n.attempts, t)
     else:

@@ -76,3 +76,12 @@ def notify_staff(user, key: str, template: str, personalisation: dict, *, case_i
         rows.append(row(f"{key}:email", audience=Audience.STAFF, template=template, medium="email",
                         personalisation=personalisation, user_id=user.id, case_id=case_id, provider_id=provider_id))
     return write(rows)
+
+
+def for_case_page(case) -> list[Notification] | None:
+    """The case page's list of messages: police only (None: the viewer may not see them)."""
+    from flask_login import current_user
+
+    from app import access
+
+    return for_case(case.id) if access.is_police(current_user) else None

@@ -18,6 +18,7 @@ from app.cases.decision_forms import CONDITION_LABELS
 from app.cases.models import Case
 from app.errors import Conflict, InvalidTransition
 from app.extensions import db
+from app.notifications import services as outbox
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
 from app.referrals import forms, queries, services
@@ -138,7 +139,8 @@ def show(referral_id: str):
     return render("referrals/show.html", referral=referral, timeline=_referral_timeline(referral),
                   work=access.can_work_on_referral(current_user, referral),
                   decide=access.can_decide_referral(current_user, referral) and referral.status is ReferralStatus.SENT,
-                  police=access.is_police(current_user))
+                  police=access.is_police(current_user),
+                  sent_messages=outbox.for_case(referral.case_id, provider_id=referral.provider_id))
 
 
 @bp.route("/<referral_id>/decide", methods=["GET", "POST"])

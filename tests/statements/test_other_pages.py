@@ -29,6 +29,8 @@ PAGES = [
     ("providers and their staff", "coordinator", "/organisations/providers", {}),
     ("add a service", "coordinator", "/organisations/services/new", {}),
     ("change a service", "coordinator", "/organisations/services/{service}", {}),
+    # Development only (DEV_OUTBOX, switched on for this module): one read, at most 200 messages.
+    ("development outbox", "coordinator", "/notifications/dev-outbox", {}),
 ]
 CALLBACK = "/auth/callback/dev-staff"  # measured by signing in (`_callback`)
 
@@ -48,7 +50,9 @@ def _more_providers() -> dict:
 
 @pytest.fixture(scope="module")
 def grow(app):
+    app.config["DEV_OUTBOX"] = True
     yield lambda *steps: module_data(app, *steps)
+    app.config["DEV_OUTBOX"] = False
     empty(app)
 
 
