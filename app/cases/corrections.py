@@ -10,7 +10,9 @@ from app.extensions import db
 from app.people.models import Person
 from app.timeline.services import record as timeline
 
-CONTACT_FIELDS = ("address", "postcode", "email", "phone", "preferred_channel")
+CONTACT_FIELDS = ("address", "postcode", "email", "phone", "preferred_channel", "reminders_opt_out")
+# A corrected address or number is tried again: the mark that it did not work goes with the old one.
+FAILED_MARKS = {"email": "email_failed_at", "phone": "phone_failed_at"}
 NOT_ISSUED = "This caution has not been given yet: change contact details on the case's task list."
 
 
@@ -27,6 +29,8 @@ def correct_contact_details(case: Case, person: Person, values: dict, *, by) -> 
         return []
     for k in changed:
         setattr(person, k, values[k])
+        if k in FAILED_MARKS:
+            setattr(person, FAILED_MARKS[k], None)
     db.session.flush()
     whose = "the person cautioned" if person.id == case.offender_id else "a victim"
     timeline(case, "contact_corrected", f"Contact details of {whose} corrected", by=by,

@@ -257,10 +257,13 @@ for _i in ATTEMPT_SLOTS:
 class ContactCorrectionForm(Form):
     """After issue: the contact details only. Names, date of birth and what was signed are not on it."""
 
-    FIELDS = ("address", "postcode", "email", "phone", "preferred_channel")
+    FIELDS = ("address", "postcode", "email", "phone", "preferred_channel", "reminders_opt_out")
     # The very fields of the person's details form, so a correction is checked as the first entry was.
-    address, postcode, email, phone, preferred_channel = (getattr(OffenderForm, name) for name in FIELDS)
+    address, postcode, email, phone, preferred_channel = (getattr(OffenderForm, name) for name in FIELDS[:5])
+    reminders_opt_out = BooleanField("They do not want reminders by text message or email",
+                                     widget=GovCheckboxInput())
     submit = SubmitField("Save correction")
 
     def values(self) -> dict:
-        return {name: blank_to_none(getattr(self, name).data) for name in self.FIELDS}
+        return {name: blank_to_none(getattr(self, name).data) for name in self.FIELDS[:5]} | {
+            "reminders_opt_out": bool(self.reminders_opt_out.data)}

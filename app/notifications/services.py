@@ -55,7 +55,7 @@ def cancel_pending(*, appointment_id: int | None = None, key_prefix: str | None 
     if key_prefix is not None:
         query = query.where(Notification.key.startswith(key_prefix, autoescape=True))
     result = db.session.execute(query.values(status=NotificationStatus.CANCELLED, last_error="no longer needed")
-                                .execution_options(synchronize_session=False))
+                                .execution_options(synchronize_session="fetch"))
     return result.rowcount
 
 
