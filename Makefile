@@ -15,6 +15,7 @@ run: install assets
 	@PORT=$(PORT) $(BIN)/flask seed-demo
 	@echo
 	@echo "Resolve is running at http://127.0.0.1:$(PORT)/  (press Ctrl+C to stop)"
+	@echo "Messages it sends (reminders, notices) are kept, not sent: see http://127.0.0.1:$(PORT)/notifications/dev-outbox"
 	@echo
 	@PORT=$(PORT) RUN_SCHEDULER_IN_WEB=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
