@@ -145,6 +145,15 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
     "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
     "web.accessibility": (Probe("GET", "/accessibility", grid(200, anonymous=200)),),
     "web.privacy": (Probe("GET", "/privacy", grid(200, anonymous=200)),),
+    # Development only, and off here as in production: there is no such page.
+    "notifications.dev_outbox": (Probe("GET", "/notifications/dev-outbox", grid(404, anonymous=404)),),
+    # Notify's receipts carry its bearer token, not a session: without it (none is configured here), 401.
+    "notifications.notify_receipt": (Probe("POST", "/notifications/notify/receipt", grid(401, anonymous=401)),),
+    # Only one's own in-portal messages can be marked read: anyone else's, or none, does not exist.
+    "notifications.mark_read": (
+        Probe("POST", "/notifications/{unknown_case}/read", grid(404, anonymous=400), csrf=True),
+        Probe("POST", "/notifications/not-an-id/read", grid(404, anonymous=400), csrf=True),
+    ),
     "auth.sign_in": (Probe("GET", "/sign-in", grid(TO_HOME, anonymous=200)),),
     "auth.start": (
         Probe("GET", "/sign-in/dev-staff", grid(TO_IDP, anonymous=TO_IDP)),

@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.cases import packs
 from app.cases.models import Case, CaseStatus, Condition
 from app.extensions import db
-from app.formats import long_date, time_of_day
+from app.formats import time_of_day
 from app.jobs.registry import job
 from app.notifications import channels, dispatch, reminders, services, timings
 from app.notifications.models import Audience
@@ -68,7 +68,7 @@ def deadline_reminders(today, t) -> list[dict]:
                 rows.append(services.row(
                     f"deadline:{case.public_id}:{case.deadline.isoformat()}:{days}", audience=Audience.OFFENDER,
                     template="deadline_reminder", medium=medium, due_at=timings.at_london(due_day, t.send_at),
-                    personalisation={"deadline": long_date(case.deadline), "days": days, "phone": None,
+                    personalisation={"deadline": case.deadline.isoformat(), "days": days, "phone": None,
                                      "link": url_for("web.home", _external=True),
                                      "consequence": packs.disposal_of(case).reminder_text},
                     person_id=person.id, case_id=case.id))
@@ -90,7 +90,7 @@ def officer_deadlines(today, t) -> list[dict]:
     for case, email in cases:
         rows += _staff_rows(f"officer-deadline:{case.public_id}:{case.deadline.isoformat()}", case.officer_id,
                             bool(email), "deadline_officer",
-                            {"reference": case.reference, "deadline": long_date(case.deadline),
+                            {"reference": case.reference, "deadline": case.deadline.isoformat(),
                              "days": (case.deadline - today).days,
                              "link": url_for("cases.show", case_id=case.public_id, _external=True)},
                             case_id=case.id)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import clock
 from app.audit import views
 from app.extensions import csrf, db
-from app.notifications import messages, notify
+from app.notifications import messages, notify, services
 from app.notifications.dispatch import mark_not_reaching
 from app.notifications.models import Notification, NotificationStatus
 from app.web.htmx import render
@@ -31,6 +34,29 @@ def dev_outbox():
     shown = [(n, *messages.render(n.template, n.medium, n.personalisation)) for n in rows]
     views.viewed_list("outbox.view", page="dev-outbox", purpose="development outbox", notifications=rows)
     return render("notifications/dev_outbox.html", shown=shown, limit=SHOWN)
+
+
+@bp.post("/<notification_id>/read")
+@login_required
+@views.shows_no_personal_data
+def mark_read(notification_id: str):
+    """Mark one of my in-portal messages read, and go where it points (the case, the referral)."""
+    try:
+        public_id = uuid.UUID(notification_id)
+    except ValueError:
+        abort(404)
+    n = services.mark_read(current_user, public_id)
+    if n is None:
+        abort(404)
+    return redirect(_local(n.personalisation.get("link")) or url_for("web.home"), 303)
+
+
+def _local(link: str | None) -> str | None:
+    """Only a path on this portal: a message's link is followed here, never to another site."""
+    if not link:
+        return None
+    path = urlsplit(link)
+    return path.path if path.path.startswith("/") and not path.path.startswith("//") else None
 
 
 @bp.post("/notify/receipt")

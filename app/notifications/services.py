@@ -85,3 +85,23 @@ def for_case_page(case) -> list[Notification] | None:
     from app import access
 
     return for_case(case.id) if access.is_police(current_user) else None
+
+
+def unread(user, limit: int = 5) -> list[tuple[Notification, str]]:
+    """A member of staff's in-portal messages not yet marked read, newest first, each with its subject."""
+    from app.notifications import messages
+
+    found = db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.medium == "in_app", Notification.read_at.is_(None),
+        Notification.status != NotificationStatus.CANCELLED)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    return [(n, messages.render(n.template, n.medium, n.personalisation)[0]) for n in found]
+
+
+def mark_read(user, public_id) -> Notification | None:
+    n = db.session.scalar(select(Notification).where(Notification.public_id == public_id,
+                                                     Notification.user_id == user.id,
+                                                     Notification.medium == "in_app"))
+    if n is not None and n.read_at is None:
+        n.read_at = clock.now()
+    return n

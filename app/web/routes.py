@@ -14,6 +14,7 @@ from app.cases import queries as case_queries
 from app.cases.attention import attention_list
 from app.cases.models import Case
 from app.extensions import db
+from app.notifications import services as outbox
 from app.organisations.models import Role
 from app.referrals import queries as referral_queries
 from app.web.htmx import is_partial, render
@@ -37,7 +38,8 @@ def home():
                           cases=found.cases + [item.case for item in attention])
         return render("home/police.html", "results", cases=found.cases, total=found.total, filters=filters,
                       marked=found.attention, attention=attention, more_attention=more,
-                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today)
+                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today,
+                      unread=[] if is_partial() else outbox.unread(current_user))
     if role in (Role.OFFENDER, Role.VICTIM):
         cases = db.session.scalars(access.own_cases(current_user).options(joinedload(Case.officer))).all()
         events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []
@@ -48,7 +50,7 @@ def home():
     if access.is_provider(current_user):
         box = referral_queries.inbox(current_user)
         views.viewed_list("inbox.view", page="inbox", purpose="provider inbox", referrals=box.referrals_shown())
-        return render("home/provider.html", box=box)
+        return render("home/provider.html", box=box, unread=outbox.unread(current_user))
     views.nothing_shown()
     return render("home/scrutiny.html")
 
