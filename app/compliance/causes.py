@@ -13,15 +13,16 @@ def outcome_recorded(appointment, outcome) -> None:
     """An outcome recorded (or corrected): it is no longer missing; one that can count towards non-compliance
     is a missed appointment for the officer to look at, and a correction to one that cannot clears it."""
     key = f"{FlagKind.MISSED_APPOINTMENT.value}:{appointment.public_id}"
+    if not outcome.can_count:
+        clear_flags(appointment_id=appointment.id, because="an outcome that cannot count was recorded")
+        return
+    clear_flags(key=f"{FlagKind.OUTCOME_NOT_RECORDED.value}:{appointment.public_id}",
+                because="the outcome was recorded")
     case = appointment.referral.case
-    if outcome.can_count and case.status is CaseStatus.ISSUED:
-        clear_flags(key=f"{FlagKind.OUTCOME_NOT_RECORDED.value}:{appointment.public_id}",
-                    because="the outcome was recorded")
+    if case.status is CaseStatus.ISSUED:  # a case waiting for a non-compliance decision is already in view
         day = long_date(appointment.starts_at)
         raise_flag(case, FlagKind.MISSED_APPOINTMENT, key, f"Missed appointment on {day} ({outcome.label})",
                    appointment=appointment)
-    else:
-        clear_flags(appointment_id=appointment.id, because="the outcome was recorded")
 
 
 def referral_decided(referral) -> None:
