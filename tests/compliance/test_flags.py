@@ -214,6 +214,7 @@ def test_a_condition_overdue_and_the_deadline_passed_are_flagged_and_cleared_whe
     sweep(app, london(deadline + timedelta(days=1), 0, 1))
     assert [f.kind for f in flags_of(case)] == [FlagKind.CONDITION_OVERDUE, FlagKind.DEADLINE_PASSED]
     assert flags_of(case)[1].key == f"deadline_passed:{case.public_id}:{deadline.isoformat()}"
+    assert [f.status for f in flags_of(case)] == [FlagStatus.OPEN, FlagStatus.OPEN]  # their causes remain
     assert db.session.get(type(case), case.id).status is CaseStatus.ISSUED
     # The provider reports the service completed: the condition is done, and no condition is open.
     with clock.frozen(london(deadline + timedelta(days=1), 9)):
