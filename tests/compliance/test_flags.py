@@ -267,3 +267,24 @@ def test_the_supervisor_sees_the_teams_flag_on_their_home_and_another_teams_offi
             section = html[html.index('id="attention-heading"'):html.index("All cases")]
             assert (reason in section) is sees, persona
             assert (case.reference in section) is sees, persona
+
+
+def test_the_sweep_is_a_few_statements_whatever_the_number_of_flags_it_raises(app, ctx, demo_data):
+    from app.compliance.jobs import sweep as run_sweep
+    from tests.counting import statements
+
+    sent_on = date(2026, 11, 13)
+    cases = []
+    for i in range(6):
+        with factories.on_day(sent_on):
+            case = factories.issued(victim=False, conditions=(factories.REHABILITATIVE,), given=f"Robin{i}",
+                                    family="Quill")
+            factories.referral(case, service_name="Alcohol awareness course" if i % 2 else "Drug awareness course")
+        cases.append(case)
+    with clock.frozen(london(date(2026, 11, 23))), statements() as seen:
+        raised = run_sweep()
+    assert raised >= 6 and all(len(flags_of(c, FlagKind.REFERRAL_NOT_ACCEPTED)) == 1 for c in cases)
+    # One read per kind for what to raise and one of the open deadline flags; five clears (six when a deadline
+    # flag went), then one insert each of the flags, their timeline events and their messages (per 500 flags).
+    # No statement per case or per flag.
+    assert seen.reads <= 5 and seen.writes <= 6 + 3, str(seen)
