@@ -109,13 +109,14 @@ def raise_flag(case, kind: FlagKind, key: str, reason: str, *, appointment=None,
                condition=None) -> Flag | None:
     """Raise the flag `key` on `case`; the flag, when raised now (new, or opened again), else None. Only then
     does it go on the police timeline and the audit log, with one message to the case's officer."""
+    referral = referral if referral is not None else getattr(appointment, "referral", None)
     cause = cause_for(case, kind, key, reason, appointment=appointment, referral=referral, condition=condition)
     flag = db.session.scalars(_upsert([_values(cause, clock.now())]).returning(Flag),
                               execution_options={"populate_existing": True}).first()
     if flag is None:
         return None
-    timeline(case, "flag_raised", summary(cause.reason), police=True, referral=referral or getattr(
-        appointment, "referral", None), detail=_detail(flag.public_id, cause))
+    timeline(case, "flag_raised", summary(cause.reason), police=True, referral=referral,
+             detail=_detail(flag.public_id, cause))
     _audit(flag.public_id, cause)
     notify_staff(case.officer, message_key(flag.public_id), TEMPLATE, personalisation(cause), case_id=case.id)
     return flag
