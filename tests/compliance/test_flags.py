@@ -288,3 +288,34 @@ def test_the_sweep_is_a_few_statements_whatever_the_number_of_flags_it_raises(ap
     # flag went), then one insert each of the flags, their timeline events and their messages (per 500 flags).
     # No statement per case or per flag.
     assert seen.reads <= 5 and seen.writes <= 6 + 3, str(seen)
+
+
+def test_two_sweeps_at_once_raise_one_flag_and_one_message_per_medium(app, working):
+    """Two scheduler processes sweeping at the same moment (on PostgreSQL, where they truly run at once)."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    case, _, appointment = working
+    db.session.commit()
+    start, errors = threading.Barrier(2), []
+
+    def one_sweep():
+        try:
+            start.wait(timeout=10)
+            scheduler.run_once(app, "raise-flags")
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    with clock.frozen(appointment.ends_at + timedelta(days=3)):
+        threads = [threading.Thread(target=one_sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    (flag,) = flags_of(case)
+    assert flag.kind is FlagKind.OUTCOME_NOT_RECORDED and messages(flag) == ["email", "in_app"]
+    assert db.session.scalar(select(func.count()).where(TimelineEvent.case_id == case.id,
+                                                        TimelineEvent.kind == "flag_raised")) == 1
