@@ -7,6 +7,7 @@ from __future__ import annotations
 from app import clock
 from app.audit import services as audit
 from app.cases.models import ApprovalStatus, Case, CaseStatus, ClosureReason
+from app.compliance import causes as flags
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.timeline.services import record as timeline
@@ -36,3 +37,4 @@ def close_case(case: Case, *, reason: str, note: str | None, by) -> None:
     db.session.flush()
     timeline(case, "case_closed", f"Case closed: {closure.label}", by=by, detail={"reason": closure.value})
     audit.record("case.close", actor=by, obj=case, detail={"reason": closure.value})
+    flags.case_left_issue(case)

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.audit import services as audit
+from app.compliance import causes as flags
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, OutcomeRecord
@@ -88,6 +89,7 @@ def record_attendance(appointment: Appointment, *, code: str, note: str | None, 
     db.session.flush()
     audit.record("appointment.attendance", actor=by, obj=appointment,
                  detail={"outcome": code} | ({"corrected_from": previous.code} if previous else {}))
+    flags.outcome_recorded(appointment, outcome)
     return appointment
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from app import clock
 from app.audit import services as audit
 from app.cases.models import Case, CaseStatus, Condition
+from app.compliance import causes as flags
 from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.formats import london_datetime as _when
@@ -106,6 +107,7 @@ def accept_referral(referral: Referral, caseworker, *, by) -> None:
     timeline(referral.case, "referral_accepted", f"{referral.service.name} accepted the referral; caseworker "
              f"{caseworker.display_name}", by=by, provider=True, referral=referral)
     audit.record("referral.accept", actor=by, obj=referral)
+    flags.referral_decided(referral)
 
 
 def decline_referral(referral: Referral, reason: str, *, by) -> None:
@@ -117,6 +119,7 @@ def decline_referral(referral: Referral, reason: str, *, by) -> None:
     timeline(referral.case, "referral_declined", f"{referral.service.name} declined the referral: refer the "
              "person elsewhere", by=by, provider=True, referral=referral, detail={"reason": reason.strip()})
     audit.record("referral.decline", actor=by, obj=referral)
+    flags.referral_decided(referral)
 
 
 def add_note(referral: Referral, text: str, *, by) -> ProgressNote:
@@ -159,6 +162,7 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
              f"{END_OUTCOMES[outcome].lower()}: the officer reviews the condition", by=by, provider=True,
              referral=referral, detail={"outcome": outcome})
     audit.record("referral.end", actor=by, obj=referral, detail={"outcome": outcome})
+    flags.referral_ended(referral)
 
 
 # --- appointments ---------------------------------------------------------------------------------------------------

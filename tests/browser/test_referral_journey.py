@@ -179,8 +179,8 @@ def sees_the_missed_appointment(officer: Party) -> None:
     officer.follow("Back to cases", "Your cases")
     # The home shows it first: the reason in words, a link to the referral, and a tag on the case's row.
     attention = page.locator("section.app-attention")
-    expect(attention.get_by_role("link", name=re.compile(r"^Missed appointment on \d{1,2} [A-Z][a-z]+ \d{4}$"))) \
-        .to_have_count(1)
+    missed = re.compile(r"^Missed appointment on \d{1,2} [A-Z][a-z]+ \d{4} \(Did not attend\)$")
+    expect(attention.get_by_role("link", name=missed)).to_have_count(1)
     expect(attention).to_contain_text(PERSON)
     expect(page.locator("#results tbody tr", has_text=PERSON)).to_contain_text("Needs attention")
     officer.axe("needs attention")

@@ -97,7 +97,9 @@ def test_the_timeline_shows_a_correction_as_a_correction(app, login_as, worker, 
         assert len(corrections) == 1, (url, items)
         assert not corrections[0].startswith("Corrected Corrected")  # the correction itself is not superseded
         # The entry it corrects stays, marked as corrected; no unmarked "Missed appointment" is left.
-        missed = [i for i in items if "Missed appointment" in i]
+        # The officer's flag for the missed appointment is the police's own entry, never the provider's.
+        assert all(i.startswith("Flag raised: ") is (who is officer) for i in items if "Flag raised" in i)
+        missed = [i for i in items if "Missed appointment" in i and not i.startswith("Flag raised: ")]
         assert missed and all(i.startswith("Corrected ") for i in missed), (url, items)
         assert items.index(corrections[0]) < items.index(missed[0])  # newest first
 

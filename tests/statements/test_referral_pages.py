@@ -11,7 +11,16 @@ import pytest
 from app import clock
 from app.referrals import services as referrals
 from tests import factories
-from tests.statements.conftest import PARTIAL, assert_bounded, empty, form_token, measure, module_data
+from tests.statements.conftest import (
+    FLAG_WRITES,
+    PARTIAL,
+    WRITES,
+    assert_bounded,
+    empty,
+    form_token,
+    measure,
+    module_data,
+)
 
 SMALL = {"provider": "PWC", "service": "Pathways group work", "manager": "pathways-manager",
          "caseworker": "pathways-caseworker", "group": 3}
@@ -143,4 +152,5 @@ def test_attendance_row_fragment_after_post(app, clients, world):
                 f"{prefix}-note": "Left before it started", f"{prefix}-version": "2"}
         seen.append(measure(app, worker, f"/referrals/appointments/{appointment}/attendance?timeline=1", "POST",
                             page=page, size=name, headers=PARTIAL, data=data))
-    assert_bounded(page, *seen)
+    # "Did not attend" raises a flag for the officer: the flag, its timeline event and the message are written too.
+    assert_bounded(page, *seen, writes=WRITES + FLAG_WRITES)

@@ -10,6 +10,8 @@ import pytest
 
 from app import clock
 from app.extensions import db
+from app.jobs import scheduler
+from app.notifications.timings import get as timings
 from app.referrals import services as referrals
 from app.web.filters import long_date
 from tests import factories
@@ -27,8 +29,9 @@ def _rows(html: str) -> dict[str, str]:
 
 @pytest.fixture
 def troubled(app, demo_data):
-    """Jordan Smith's case: one appointment missed, one with no outcome a day later. A second issued case whose
-    only referral was declined. Returned with the days and links the page should show."""
+    """Jordan Smith's case: one appointment missed, one with no outcome a day later, found by the sweep once the
+    hours allowed for it have passed. A second issued case whose only referral was declined. Returned with the
+    days and links the page should show."""
     with app.app_context():
         w = load_world()
         referrals.accept_referral(w.sent, w.users["freshstart-caseworker"], by=w.users["freshstart-manager"])
@@ -37,26 +40,38 @@ def troubled(app, demo_data):
         other = factories.issued(given="Casey", family="Novak")
         declined = factories.referral(other)
         referrals.decline_referral(declined, "No places until spring", by=w.users["freshstart-manager"])
-        later = clock.now() + timedelta(days=4)
+        allowed = timedelta(hours=timings().outcome_not_recorded_hours)
+        later = silent.ends_at + allowed + timedelta(minutes=1)
         with clock.frozen(later):
             referrals.record_attendance(missed, code="did_not_attend", note="No answer", version=missed.version,
                                         by=w.users["freshstart-caseworker"])
+        db.session.commit()
+        with clock.frozen(silent.ends_at + allowed):  # the limit reached, not passed: no flag yet
+            scheduler.run_once(app, "raise-flags")
         found = {"jordan": w.case.reference, "casey": other.reference, "later": later,
                  "missed_day": long_date(missed.starts_at.astimezone(clock.LONDON).date()),
                  "silent_day": long_date(silent.starts_at.astimezone(clock.LONDON).date()),
                  "referral": str(w.sent.public_id), "other": str(other.public_id),
-                 "condition": str(declined.condition.public_id), "silent_at": silent.starts_at}
+                 "condition": str(declined.condition.public_id), "limit": silent.ends_at + allowed}
         db.session.commit()
         db.session.remove()
     return found
 
 
-def test_the_officers_home_shows_what_needs_attention_first_with_reasons_and_links(troubled, login_as):
+def swept(app, at):
+    """The scheduler's sweep run at `at`: a minute after the limit, the appointment without an outcome is flagged."""
+    with clock.frozen(at):
+        scheduler.run_once(app, "raise-flags")
+
+
+def test_the_officers_home_shows_what_needs_attention_first_with_reasons_and_links(app, troubled, login_as):
+    swept(app, troubled["later"])
     with clock.frozen(troubled["later"]):
         html = login_as("officer-north").get("/").get_data(as_text=True)
     section = html[html.index('id="attention-heading"'):html.index("All cases")]
     assert html.index("Needs attention") < html.index("All cases") < html.index('<table class="govuk-table')
-    assert f'href="/referrals/{troubled["referral"]}">Missed appointment on {troubled["missed_day"]}</a>' in section
+    assert (f'href="/referrals/{troubled["referral"]}">Missed appointment on {troubled["missed_day"]} '
+            '(Did not attend)</a>') in section
     assert (f'href="/referrals/{troubled["referral"]}">No outcome recorded for the appointment on '
             f'{troubled["silent_day"]}</a>') in section
     declined = re.search(r'href="([^"]+)">Referral declined', section)
@@ -65,7 +80,8 @@ def test_the_officers_home_shows_what_needs_attention_first_with_reasons_and_lin
     assert troubled["jordan"] in section and troubled["casey"] in section
 
 
-def test_a_case_that_needs_attention_is_marked_in_the_caseload(troubled, login_as):
+def test_a_case_that_needs_attention_is_marked_in_the_caseload(app, troubled, login_as):
+    swept(app, troubled["later"])
     with clock.frozen(troubled["later"]):
         html = login_as("officer-north").get("/").get_data(as_text=True)
     rows = _rows(html)
@@ -73,9 +89,8 @@ def test_a_case_that_needs_attention_is_marked_in_the_caseload(troubled, login_a
     assert any("Needs attention" not in row for ref, row in rows.items())  # drafts are not marked
 
 
-
-def test_an_appointment_without_an_outcome_waits_until_the_next_day(troubled, login_as):
-    """The provider has the rest of the day to record it: only an earlier day's appointment is late."""
-    with clock.frozen(troubled["silent_at"] + timedelta(hours=3)):
+def test_an_appointment_without_an_outcome_waits_for_the_hours_allowed(troubled, login_as):
+    """The provider has the hours config/notifications.yaml allows after the session ends to record it."""
+    with clock.frozen(troubled["limit"]):
         html = login_as("officer-north").get("/").get_data(as_text=True)
     assert "Missed appointment on" in html and "No outcome recorded" not in html
