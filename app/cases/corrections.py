@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.audit import services as audit
 from app.cases.models import Case
+from app.compliance import services as compliance
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.people.models import Person
@@ -13,6 +14,7 @@ from app.timeline.services import record as timeline
 CONTACT_FIELDS = ("address", "postcode", "email", "phone", "preferred_channel", "reminders_opt_out")
 # A corrected address or number is tried again: the mark that it did not work goes with the old one.
 FAILED_MARKS = {"email": "email_failed_at", "phone": "phone_failed_at"}
+MEDIUM_OF = {"email": "email", "phone": "sms"}
 NOT_ISSUED = "This caution has not been given yet: change contact details on the case's task list."
 
 
@@ -31,6 +33,8 @@ def correct_contact_details(case: Case, person: Person, values: dict, *, by) -> 
         setattr(person, k, values[k])
         if k in FAILED_MARKS:
             setattr(person, FAILED_MARKS[k], None)
+            if person.id == case.offender_id:
+                compliance.contact_corrected(case, MEDIUM_OF[k])
     db.session.flush()
     whose = "the person cautioned" if person.id == case.offender_id else "a victim"
     timeline(case, "contact_corrected", f"Contact details of {whose} corrected", by=by,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,8 +22,7 @@ from app import clock
 from app.audit import services as audit
 from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
-from app.notifications.models import Audience
-from app.notifications.services import notify_staff, row, write
+from app.notifications.services import notify_staff, staff_rows, write
 from app.timeline.models import TimelineEvent
 from app.timeline.services import record as timeline
 
@@ -81,15 +81,14 @@ def message_key(public_id: uuid.UUID) -> str:
 def personalisation(cause: Cause) -> dict:
     """What the officer's message may say: the case by its reference, the reason and where to look. Nothing
     about the person, the offence or a victim."""
-    return {"reference": cause.reference, "reason": cause.reason, "path": f"/cases/{cause.case_public_id}"}
+    return {"reference": cause.reference, "reason": cause.reason,
+            "link": f"{current_app.config['PORTAL_URL']}/cases/{cause.case_public_id}"}
 
 
 def _staff_rows(cause: Cause, public_id: uuid.UUID) -> list[dict]:
     """The rows `notify_staff` writes for one flag (in the portal, and by email when the officer has an address)."""
-    key, words = message_key(public_id), personalisation(cause)
-    mediums = ["in_app"] + (["email"] if cause.officer_email else [])
-    return [row(f"{key}:{medium}", audience=Audience.STAFF, template=TEMPLATE, medium=medium,
-                personalisation=words, user_id=cause.officer_id, case_id=cause.case_id) for medium in mediums]
+    return staff_rows(message_key(public_id), cause.officer_id, bool(cause.officer_email), TEMPLATE,
+                      personalisation(cause), case_id=cause.case_id)
 
 
 def _audit(public_id: uuid.UUID, cause: Cause) -> None:
@@ -178,3 +177,10 @@ def not_reaching(case, person, medium: str, address_hash: str) -> Flag | None:
     words = MEDIUM_WORDS.get(medium, medium)
     return raise_flag(case, FlagKind.NOT_REACHING, f"not_reaching:{case.id}:{medium}:{address_hash}",
                       f"Reminders are not reaching the person by {words}: check their contact details")
+
+
+def contact_corrected(case, medium: str) -> int:
+    """A corrected number or address: the flag saying the old one did not work has lost its cause."""
+    return clear_where(Flag.case_id == case.id, Flag.kind == FlagKind.NOT_REACHING,
+                       Flag.key.startswith(f"not_reaching:{case.id}:{medium}:"),
+                       because=f"the {MEDIUM_WORDS.get(medium, medium)} contact was corrected")

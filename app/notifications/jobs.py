@@ -75,12 +75,6 @@ def deadline_reminders(today, t) -> list[dict]:
     return rows
 
 
-def _staff_rows(key, user_id, has_email, template, personalisation, **ids) -> list[dict]:
-    media = ["in_app", "email"] if has_email else ["in_app"]
-    return [services.row(f"{key}:{m}", audience=Audience.STAFF, template=template, medium=m,
-                         personalisation=personalisation, user_id=user_id, **ids) for m in media]
-
-
 def officer_deadlines(today, t) -> list[dict]:
     days = t.officer_deadline_days_before
     cases = db.session.execute(select(Case, User.email).join(User, User.id == Case.officer_id).where(
@@ -88,7 +82,7 @@ def officer_deadlines(today, t) -> list[dict]:
         Case.deadline <= today + days * DAY, _open_conditions())).all()
     rows = []
     for case, email in cases:
-        rows += _staff_rows(f"officer-deadline:{case.public_id}:{case.deadline.isoformat()}", case.officer_id,
+        rows += services.staff_rows(f"officer-deadline:{case.public_id}:{case.deadline.isoformat()}", case.officer_id,
                             bool(email), "deadline_officer",
                             {"reference": case.reference, "deadline": case.deadline.isoformat(),
                              "days": (case.deadline - today).days,
@@ -109,7 +103,7 @@ def outcomes_due(now, t) -> list[dict]:
                Appointment.ends_at <= ended_before, Appointment.ends_at > ended_before - DAY)).all()
     rows = []
     for a, r, email in found:
-        rows += _staff_rows(f"outcome-due:{a.public_id}", r.caseworker_id or a.booked_by_id, bool(email),
+        rows += services.staff_rows(f"outcome-due:{a.public_id}", r.caseworker_id or a.booked_by_id, bool(email),
                             "outcome_due", {"day": reminders.day_words(a.starts_at),
                                             "time": time_of_day(a.starts_at),
                                             "link": url_for("referrals.show", referral_id=r.public_id,

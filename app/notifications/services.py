@@ -67,15 +67,17 @@ def for_case(case_id: int, *, provider_id: int | None = None) -> list[Notificati
     return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())))
 
 
+def staff_rows(key: str, user_id: int, has_email: bool, template: str, personalisation: dict, **ids) -> list[dict]:
+    """One message to a member of staff: in the portal, and by email when they have an address."""
+    media = ["in_app", "email"] if has_email else ["in_app"]
+    return [row(f"{key}:{medium}", audience=Audience.STAFF, template=template, medium=medium,
+                personalisation=personalisation, user_id=user_id, **ids) for medium in media]
+
+
 def notify_staff(user, key: str, template: str, personalisation: dict, *, case_id: int | None = None,
                  provider_id: int | None = None) -> int:
-    """One message to a member of staff, in the portal and by email (when they have an address)."""
-    rows = [row(f"{key}:in_app", audience=Audience.STAFF, template=template, medium="in_app",
-                personalisation=personalisation, user_id=user.id, case_id=case_id, provider_id=provider_id)]
-    if user.email:
-        rows.append(row(f"{key}:email", audience=Audience.STAFF, template=template, medium="email",
-                        personalisation=personalisation, user_id=user.id, case_id=case_id, provider_id=provider_id))
-    return write(rows)
+    return write(staff_rows(key, user.id, bool(user.email), template, personalisation, case_id=case_id,
+                            provider_id=provider_id))
 
 
 def for_case_page(case) -> list[Notification] | None:

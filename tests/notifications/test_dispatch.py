@@ -8,9 +8,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app import clock
 from app.cases import corrections
+from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.notifications import dispatch, timings
 from app.notifications.channels import OutboxChannel, Outgoing
@@ -69,8 +71,11 @@ def test_a_temporary_failure_is_retried_with_backoff_until_the_budget(ctx, demo_
         assert moment + timedelta(seconds=ceiling / 2) <= n.next_attempt_at <= moment + timedelta(seconds=ceiling)
         moment = n.next_attempt_at
     failed = rows(status=NotificationStatus.FAILED)
-    assert len(failed) == 1 and failed[0].attempts == T.max_attempts and notify_server.messages == []
+    assert len(failed) == 1 and failed[0].attempts == T.max_attempts
+    assert [m["type"] for m in notify_server.messages] == ["email"]  # only the officer's, about the flag below
     assert case.offender.phone_failed_at is None  # the number may work: only this message failed
+    flag, = db.session.scalars(select(Flag).where(Flag.case_id == case.id)).all()
+    assert flag.kind is FlagKind.NOT_REACHING and flag.reason.startswith("Reminders are not reaching the person")
 
 
 def test_an_invalid_number_fails_for_good_and_is_not_tried_again(ctx, demo_data, notify, notify_server):
@@ -85,9 +90,19 @@ def test_an_invalid_number_fails_for_good_and_is_not_tried_again(ctx, demo_data,
     with clock.frozen(SEVEN_DAYS_BEFORE + timedelta(days=4)):  # the 3-day reminder: no working number
         dispatch.dispatch(notify)
     assert rows(status=NotificationStatus.CANCELLED)[0].last_error == "no working number"
+    flag, = db.session.scalars(select(Flag).where(Flag.case_id == case.id)).all()
+    assert flag.kind is FlagKind.NOT_REACHING and flag.status is FlagStatus.OPEN
+    officer_messages = rows(template="flag_raised")
+    assert {n.medium for n in officer_messages} == {"in_app", "email"}  # told once, both ways
+    assert PHONE not in str(officer_messages[0].personalisation)
+    with clock.frozen(SEVEN_DAYS_BEFORE + timedelta(days=6)):  # the 1-day reminder: still no flag twice
+        dispatch.dispatch(notify)
+    assert len(rows(template="flag_raised")) == 2
     corrections.correct_contact_details(case, case.offender, {"phone": "07700 900999"},
                                         by=factories.user("officer-north"))
     assert case.offender.phone_failed_at is None
+    db.session.refresh(flag)
+    assert flag.status is FlagStatus.CLEARED
 
 
 def test_after_a_crash_nothing_is_sent_twice_and_nothing_is_lost(ctx, demo_data, notify, notify_server):
