@@ -42,8 +42,9 @@ def write(rows: list[dict]) -> int:
     written = 0
     for start in range(0, len(rows), 500):
         chunk = [r | {"public_id": uuid.uuid4()} for r in rows[start:start + 500]]
-        result = db.session.execute(_insert().values(chunk).on_conflict_do_nothing(index_elements=["key"]))
-        written += result.rowcount
+        # Counted from RETURNING: through the session, the rowcount of this insert is -1 on PostgreSQL.
+        written += len(db.session.execute(_insert().values(chunk).on_conflict_do_nothing(index_elements=["key"])
+                                          .returning(Notification.id)).all())
     return written
 
 
