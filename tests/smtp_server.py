@@ -18,8 +18,11 @@ import socket
 import ssl
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from functools import cached_property
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -30,13 +33,37 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Received:
+    """One message as the server took it; its headers and body are read from the raw bytes when first asked for
+    (the server stays quick under thousands of messages)."""
+
     mail_from: str
     rcpt: tuple[str, ...]  # the envelope's recipients
-    sender: str  # the From header
-    to: str
-    subject: str
-    message_id: str
-    body: str
+    raw: bytes = field(repr=False)
+
+    @cached_property
+    def parsed(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=policy.default)
+
+    @cached_property
+    def message_id(self) -> str:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(self.raw)
+        return str(headers["Message-ID"]).strip()
+
+    @property
+    def sender(self) -> str:  # the From header
+        return str(self.parsed["From"])
+
+    @property
+    def to(self) -> str:
+        return str(self.parsed["To"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.parsed["Subject"])
+
+    @property
+    def body(self) -> str:
+        return self.parsed.get_content().strip()
 
 
 def free_port() -> int:
@@ -90,10 +117,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-        received = Received(mail_from=envelope.mail_from, rcpt=tuple(envelope.rcpt_tos), sender=str(parsed["From"]),
-                            to=str(parsed["To"]), subject=str(parsed["Subject"]),
-                            message_id=str(parsed["Message-ID"]), body=parsed.get_content().strip())
+        received = Received(mail_from=envelope.mail_from, rcpt=tuple(envelope.rcpt_tos),
+                            raw=envelope.original_content or envelope.content)
         with self.server.lock:
             self.server.messages.append(received)
         return "250 2.0.0 Accepted"
