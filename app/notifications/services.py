@@ -40,11 +40,12 @@ def write(rows: list[dict]) -> int:
     if not rows:
         return 0
     written = 0
+    statement = _insert().on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
     for start in range(0, len(rows), 500):
         chunk = [r | {"public_id": uuid.uuid4()} for r in rows[start:start + 500]]
-        # Counted from RETURNING: through the session, the rowcount of this insert is -1 on PostgreSQL.
-        written += len(db.session.execute(_insert().values(chunk).on_conflict_do_nothing(index_elements=["key"])
-                                          .returning(Notification.id)).all())
+        # Many parameter sets, not a 500-row VALUES clause: SQLAlchemy sends them as one statement per chunk
+        # ("insertmanyvalues") from a cached compilation. Counted from RETURNING: the rowcount is -1 on PostgreSQL.
+        written += len(db.session.execute(statement, chunk).all())
     return written
 
 
