@@ -77,6 +77,19 @@ def counted():
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+def profiled(run):
+    """BENCH_PROFILE=1 prints where the time went (cProfile, top 25 by cumulative time)."""
+    if not os.environ.get("BENCH_PROFILE"):
+        return run()
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(run)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+    return result
+
+
 def columns(table: str) -> list[str]:
     return [c.name for c in db.metadata.tables[table].columns if c.name != "id"]
 
@@ -155,7 +168,7 @@ def build(cases: int, appointments: int, tomorrow: int, now: datetime) -> None:
 def timed_job(label: str, run) -> float:
     with counted() as seen:
         started = time.perf_counter()
-        rows = run()
+        rows = profiled(run)
         db.session.commit()
         seconds = time.perf_counter() - started
     print(f"  {label:<22} {rows:>7,} rows  {seconds:6.2f} s  {seen['n']:>6,} statements", flush=True)
@@ -168,6 +181,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=15_000)
     parser.add_argument("--appointments", type=int, default=5_000)
     parser.add_argument("--tomorrow", type=int, default=3_000)
+    parser.add_argument("--dispatchers", type=int, default=1, help="dispatcher processes (1: this process)")
     parser.add_argument("--keep", action="store_true", help="keep the database made for the run")
     args = parser.parse_args()
     url = make_url(args.url or DEFAULT_URL)
@@ -198,7 +212,8 @@ def main() -> None:
                 else:
                     print("  raise-flags            not registered (app.compliance.jobs defines no such job): skipped")
                 print(f"  the day: {day:.2f} s (goal: 5 s or less)")
-            measure_dispatch(now + timedelta(hours=1, minutes=5))
+            measure_dispatch(now + timedelta(hours=1, minutes=5), args.dispatchers,
+                             url.render_as_string(hide_password=False))
     finally:
         with app.app_context():
             db.session.remove()
@@ -208,29 +223,41 @@ def main() -> None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{url.database}"')
 
 
-def measure_dispatch(at: datetime) -> None:
+def measure_dispatch(at: datetime, processes: int, url: str) -> None:
+    """The day's due messages sent to a loopback SMTP server, by this process or by `processes` dispatchers in
+    their own processes (`python -m tests.job_worker dispatch`, which is `flask jobs run-once dispatch`)."""
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(ROOT)], stdin=subprocess.PIPE,  # noqa: S603
                               stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline())
-        channel = SmtpChannel(host="127.0.0.1", port=port, security="none", username=None, password=None,
-                              sender="Resolve <no-reply@resolve.invalid>")
         with clock.frozen(at):
             due = db.session.scalar(select(func.count()).select_from(Notification).where(
                 Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= clock.now(),
                 Notification.medium == "email"))
             db.session.rollback()
-            with counted() as seen:
-                started = time.perf_counter()
-                handled = dispatch.dispatch(channel)
-                seconds = time.perf_counter() - started
-            channel.close()
+            started, statements = time.perf_counter(), "statements not counted in other processes"
+            if processes == 1:
+                channel = SmtpChannel(host="127.0.0.1", port=port, security="none", username=None, password=None,
+                                      sender="Resolve <no-reply@resolve.invalid>")
+                with counted() as seen:
+                    profiled(lambda: dispatch.dispatch(channel))
+                channel.close()
+                statements = f"{seen['n']:,} statements"
+            else:
+                env = os.environ | {"RESOLVE_ENV": "test", "TEST_DATABASE_URL": url,
+                                    "RESOLVE_TEST_CLOCK": at.isoformat(), "NOTIFICATION_CHANNEL": "smtp",
+                                    "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none"}
+                workers = [subprocess.Popen([sys.executable, "-m", "tests.job_worker", "dispatch"],
+                                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL) for _ in range(processes)]
+                for worker in workers:
+                    worker.wait()
+            seconds = time.perf_counter() - started
         server.stdin.close()
         received = int(server.stdout.readline())
     finally:
         server.wait(10)
-    print(f"  dispatch {handled:,} due ({due:,} email, {received:,} received by the server) in {seconds:.2f} s: "
-          f"{received / seconds:.0f} messages/s (goal: 200 or more), {seen['n']:,} statements")
+    print(f"  dispatch, {processes} process(es): {due:,} due emails, {received:,} received in {seconds:.2f} s: "
+          f"{received / seconds:.0f} messages/s (goal: 200 or more), {statements}", flush=True)
 
 
 if __name__ == "__main__":
