@@ -73,7 +73,7 @@ def output(process) -> str:
     return Path(process.log.name).read_text()
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
+def _wait_for(condition, timeout: float, what) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
