@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import clock, demo
 from app.auth.models import User
 from app.cases import conditions as condition_services
+from app.cases import corrections
 from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
@@ -196,3 +197,10 @@ def provider(code: str, name: str, *, staff: int = 3) -> Organisation:
         demo.get_or_add(Membership, {"user_id": person.id, "organisation_id": org.id,
                                      "role": Role.PROVIDER_MANAGER if i == 0 else Role.CASEWORKER})
     return org
+
+
+def by_email(case: Case, address: str, officer: User | None = None) -> Case:
+    """The person cautioned gives an email address for reminders, corrected by the officer after issue."""
+    corrections.correct_contact_details(case, case.offender, {"email": address, "preferred_channel": "email"},
+                                        by=officer or user("officer-north"))
+    return case

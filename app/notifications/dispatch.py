@@ -87,9 +87,11 @@ def mark_not_reaching(n: Notification, *, permanent: bool = True) -> None:
 
 def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:
     """Send one claimed message and record what happened (flushed; the caller commits)."""
-    now = clock.now()
+    # The last commit expired the row: it is read before it changes and the recipient is looked up without a
+    # flush, so the claim is cleared with the result in one UPDATE at the commit and the row is read once.
+    now, medium = clock.now(), n.medium
     n.claim = None
-    if n.medium == "in_app":
+    if medium == "in_app":
         n.status, n.channel, n.sent_at, n.delivered_at = NotificationStatus.DELIVERED, "portal", now, now
         return
     if n.medium not in channel.media:
@@ -98,7 +100,8 @@ def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:
     if n.medium == "sms" and timings.in_quiet_hours(now, t):
         n.status, n.attempts, n.next_attempt_at = PENDING, n.attempts - 1, timings.after_quiet_hours(now, t)
         return
-    to, why_not = _address(n)
+    with db.session.no_autoflush:
+        to, why_not = _address(n)
     if to is None:
         n.status, n.last_error = NotificationStatus.CANCELLED, why_not
         return

@@ -21,23 +21,28 @@ class SmtpChannel(Channel):
     media = frozenset({"email"})
 
     def __init__(self, *, host: str, port: int, security: str, username: str | None, password: str | None,
-                 sender: str, timeout: float = 10):
+                 sender: str, timeout: float = 10, context: ssl.SSLContext | None = None):
         if security not in SECURITY:
             raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SECURITY)}")
         self.host, self.port, self.security, self.timeout = host, port, security, timeout
         self.username, self.password, self.sender = username, password, sender
+        self.context = context  # None: the system's trusted CAs (a test may give its own)
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = self.context or ssl.create_default_context()
         if self.security == "tls":
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.security == "starttls":
                 smtp.starttls(context=context)
-        if self.username:
-            smtp.login(self.username, self.password or "")
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()  # a refused login or certificate must not leave the socket open
+            raise
         return smtp
 
     @staticmethod
