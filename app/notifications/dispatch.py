@@ -151,10 +151,29 @@ def dispatch(channel: Channel, *, rounds: int | None = None) -> int:
         _, ids = claim(t.batch)
         if not ids:
             break
-        claimed = db.session.scalars(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id))
-        for n in claimed.all():
-            deliver(n, channel, t)
-            db.session.commit()
-            done += 1
+        claimed = db.session.scalars(select(Notification).where(Notification.id.in_(ids))
+                                     .order_by(Notification.id)).all()
+        _load_recipients(claimed)
+        # Each result is committed as soon as it is known; the batch and its recipients, read once above, are not
+        # read again after each commit.
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            for n in claimed:
+                deliver(n, channel, t)
+                db.session.commit()
+                done += 1
+        finally:
+            session.expire_on_commit = keep
         rounds = None if rounds is None else rounds - 1
     return done
+
+
+def _load_recipients(batch: list[Notification]) -> None:
+    """The batch's users and people in two statements, instead of one per message."""
+    users = {n.user_id for n in batch if n.user_id}
+    people = {n.person_id for n in batch if n.person_id}
+    if users:
+        db.session.scalars(select(User).where(User.id.in_(users))).all()
+    if people:
+        db.session.scalars(select(Person).where(Person.id.in_(people))).all()

@@ -4,7 +4,7 @@ fragments (306 GSM characters): tests render each with the longest values it can
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app
 
 SMS_LIMIT = 306
 
@@ -12,7 +12,9 @@ SMS_LIMIT = 306
 def render(template: str, medium: str, personalisation: dict) -> tuple[str, str]:
     """(subject, body); the subject is "" for a text message."""
     source = "email" if medium == "in_app" else medium
-    text = render_template(f"messages/{template}.{source}.txt", **personalisation).strip()
+    # The app's Jinja environment (its filters), without a request's context processors: a message knows only
+    # its own personalisation.
+    text = current_app.jinja_env.get_template(f"messages/{template}.{source}.txt").render(**personalisation).strip()
     if source != "email":
         return "", text
     first, _, rest = text.partition("\n")
