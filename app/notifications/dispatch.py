@@ -153,7 +153,7 @@ def dispatch(channel: Channel, *, rounds: int | None = None) -> int:
             break
         claimed = db.session.scalars(select(Notification).where(Notification.id.in_(ids))
                                      .order_by(Notification.id)).all()
-        _load_recipients(claimed)
+        recipients = _load_recipients(claimed)  # held: the session keeps only weak references
         # Each result is committed as soon as it is known; the batch and its recipients, read once above, are not
         # read again after each commit.
         session = db.session()
@@ -165,15 +165,18 @@ def dispatch(channel: Channel, *, rounds: int | None = None) -> int:
                 done += 1
         finally:
             session.expire_on_commit = keep
+        del recipients
         rounds = None if rounds is None else rounds - 1
     return done
 
 
-def _load_recipients(batch: list[Notification]) -> None:
+def _load_recipients(batch: list[Notification]) -> list:
     """The batch's users and people in two statements, instead of one per message."""
     users = {n.user_id for n in batch if n.user_id}
     people = {n.person_id for n in batch if n.person_id}
+    found = []
     if users:
-        db.session.scalars(select(User).where(User.id.in_(users))).all()
+        found += db.session.scalars(select(User).where(User.id.in_(users))).all()
     if people:
-        db.session.scalars(select(Person).where(Person.id.in_(people))).all()
+        found += db.session.scalars(select(Person).where(Person.id.in_(people))).all()
+    return found

@@ -18,7 +18,7 @@ from app.notifications.timings import after_quiet_hours
 
 def _insert():
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(Notification)
+    return dialect.insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"])
 
 
 def row(key: str, *, audience: Audience, template: str, medium: str, personalisation: dict,
@@ -36,18 +36,22 @@ def row(key: str, *, audience: Audience, template: str, medium: str, personalisa
 
 
 def write(rows: list[dict]) -> int:
-    """Write the rows whose keys are new; return how many were. One statement per 500 rows."""
+    """Write the rows whose keys are new; return how many were (a row another process wrote a moment earlier
+    may be counted by both). Per 500 rows: one read of the keys already written, then one executemany of the
+    new ones (psycopg pipelines it), insert-or-ignore still, for a key written in between."""
     if not rows:
         return 0
     written = 0
     # In key order, so two planners writing overlapping rows take the key locks in the same order (no deadlock).
     rows = sorted(rows, key=lambda r: r["key"])
-    statement = _insert().on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
     for start in range(0, len(rows), 500):
-        chunk = [r | {"public_id": uuid.uuid4()} for r in rows[start:start + 500]]
-        # Many parameter sets, not a 500-row VALUES clause: SQLAlchemy sends them as one statement per chunk
-        # ("insertmanyvalues") from a cached compilation. Counted from RETURNING: the rowcount is -1 on PostgreSQL.
-        written += len(db.session.execute(statement, chunk).all())
+        chunk = rows[start:start + 500]
+        known = set(db.session.scalars(select(Notification.key).where(
+            Notification.key.in_([r["key"] for r in chunk]))))
+        new = [r | {"public_id": uuid.uuid4()} for r in chunk if r["key"] not in known]
+        if new:
+            db.session.execute(_insert(), new)
+            written += len(new)
     return written
 
 
