@@ -8,12 +8,18 @@ import contextlib
 import hashlib
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import formatdate
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formatdate, parseaddr
 
 from app.notifications.channels import Channel, Outgoing, PermanentFailure, TransientFailure
 
 SECURITY = ("starttls", "tls", "none")
+# Quoted-printable UTF-8: readable in the raw message, safe for any character. The compat32 message classes,
+# because the modern header registry parses every header again and costs more than the sending.
+UTF8 = Charset("utf-8")
+UTF8.header_encoding = UTF8.body_encoding = QP
 
 
 class SmtpChannel(Channel):
@@ -50,13 +56,13 @@ class SmtpChannel(Channel):
         return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@resolve.invalid>"
 
     def send(self, message: Outgoing) -> str:
-        email = EmailMessage()
-        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
+        email = MIMEText(message.body, "plain", UTF8)
+        email["From"], email["To"] = self.sender, message.to
+        email["Subject"] = message.subject if message.subject.isascii() else Header(message.subject, UTF8)
         email["Date"], email["Message-ID"] = formatdate(localtime=False), self.message_id(message.key)
-        email.set_content(message.body)
         try:
             self._smtp = self._smtp or self._connect()
-            self._smtp.send_message(email)
+            self._smtp.sendmail(parseaddr(self.sender)[1], [message.to], email.as_string())
         except smtplib.SMTPRecipientsRefused as exc:
             (code, _), = exc.recipients.values()
             if code >= 500:
