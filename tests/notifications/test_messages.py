@@ -8,14 +8,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import clock
 from app.cases import packs
+from app.compliance.models import Flag, FlagKind
 from app.extensions import db
 from app.notifications import dispatch, messages, reminders
 from app.notifications.channels import OutboxChannel
 from app.notifications.models import NotificationStatus
 from app.notifications.notify import NotifyChannel
+from app.people.models import Person
 from tests import factories
 from tests.notifications.helpers import case_for, london, rows
 
@@ -140,3 +143,13 @@ def test_notify_delivery_receipts(app, demo_data, notify_server, token):
     with app.app_context():
         delivered = rows(status=NotificationStatus.DELIVERED)
         assert len(delivered) == 1 and delivered[0].delivered_at is not None
+        with clock.frozen(london(2027, 6, 12, 10, 0)):  # the 3-day reminder: sent, then it bounces for good
+            dispatch.dispatch(channel)
+        bounced = rows(status=NotificationStatus.SENT)[0].reference
+    assert client.post("/notifications/notify/receipt", json=receipt | {"id": bounced, "status": "permanent-failure"},
+                       headers=ok).status_code == 204
+    with app.app_context():
+        failed, = rows(status=NotificationStatus.FAILED)
+        person = db.session.get(Person, failed.person_id)
+        assert failed.reference == bounced and person.phone_failed_at is not None
+        assert db.session.scalar(select(Flag.kind).where(Flag.case_id == failed.case_id)) is FlagKind.NOT_REACHING

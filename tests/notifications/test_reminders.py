@@ -153,3 +153,23 @@ def test_deadline_reminders_for_the_person_and_the_officer(app, ctx, demo_data):
     officer = rows(template="deadline_officer")
     assert {n.medium for n in officer} == {"in_app", "email"}
     assert officer[0].personalisation["reference"] == case.reference
+
+
+def test_the_caseworker_is_reminded_when_a_session_ended_with_no_outcome(app, ctx, demo_data):
+    with clock.frozen(london(2027, 6, 1, 9, 0)):
+        case, sent = case_for("sms")
+        appointment = factories.appointment(sent, london(2027, 6, 2, 10, 0))  # 10am to 11am
+        db.session.commit()
+    ended = appointment.ends_at
+    with clock.frozen(ended + timedelta(hours=T.outcome_due_hours) - timedelta(minutes=1)):
+        scheduler.run_once(app, "plan-reminders")
+    assert rows(template="outcome_due") == []
+    with clock.frozen(ended + timedelta(hours=T.outcome_due_hours)):
+        scheduler.run_once(app, "plan-reminders")
+        scheduler.run_once(app, "plan-reminders")
+    found = rows(template="outcome_due")
+    caseworker = factories.user("freshstart-caseworker")
+    assert {(n.medium, n.user_id, n.provider_id) for n in found} == {
+        ("in_app", caseworker.id, sent.provider_id), ("email", caseworker.id, sent.provider_id)}
+    assert found[0].personalisation["link"].endswith(f"/referrals/{sent.public_id}")
+    assert case.offender.given_name not in str(found[0].personalisation)
