@@ -23,11 +23,12 @@ from app.audit import services as audit
 from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.notifications.services import notify_staff, staff_rows, write
+from app.people.models import CHANNELS
 from app.timeline.models import TimelineEvent
 from app.timeline.services import record as timeline
 
 TEMPLATE = "flag_raised"
-MEDIUM_WORDS = {"email": "email", "sms": "text message"}
+MEDIUM_WORDS = {medium: CHANNELS[medium].lower() for medium in ("email", "sms")}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from app import clock
 from app.auth.models import User
 from app.extensions import db
-from app.notifications import messages, timings
+from app.notifications import messages, reminders, timings
 from app.notifications.channels import Channel, Outgoing, PermanentFailure, TransientFailure
 from app.notifications.models import Audience, Notification, NotificationStatus
 from app.people.models import Person
@@ -60,9 +60,7 @@ def _address(n: Notification) -> tuple[str | None, str | None]:
         return None, "no recipient"
     if n.audience is Audience.OFFENDER and person.reminders_opt_out:
         return None, "the person asked for no reminders"
-    if n.medium == "sms":
-        return (person.phone, None) if person.phone and not person.phone_failed_at else (None, "no working number")
-    return (person.email, None) if person.email and not person.email_failed_at else (None, "no working address")
+    return reminders.contact(person, n.medium)
 
 
 def address_hash(address: str) -> str:

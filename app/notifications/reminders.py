@@ -18,15 +18,18 @@ from app.notifications.models import Audience
 MODES_SAID = {"phone": "by phone: they will call you", "video": "by video call: they will send you the link"}
 
 
+def contact(person, medium: str) -> tuple[str | None, str | None]:
+    """(the person's working address or number for `medium`, or why there is none)."""
+    if medium == "sms":
+        return (person.phone, None) if person.phone and not person.phone_failed_at else (None, "no working number")
+    return (person.email, None) if person.email and not person.email_failed_at else (None, "no working address")
+
+
 def person_medium(person) -> str | None:
     """The person's own choice of channel, if it is one a reminder can use and it works."""
-    if person.reminders_opt_out:
+    if person.reminders_opt_out or person.preferred_channel not in ("sms", "email"):
         return None
-    if person.preferred_channel == "sms" and person.phone and not person.phone_failed_at:
-        return "sms"
-    if person.preferred_channel == "email" and person.email and not person.email_failed_at:
-        return "email"
-    return None
+    return person.preferred_channel if contact(person, person.preferred_channel)[0] else None
 
 
 def day_words(moment: datetime) -> str:

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from app.formats import london_datetime, long_date, money, number, time_of_day
 from app.organisations.models import Role
+from app.people.models import CHANNELS
 
 FILTERS = {"london_datetime": london_datetime, "long_date": long_date, "money": money, "number": number,
            "time_of_day": time_of_day}
@@ -32,6 +33,11 @@ def phone_link(value: str | None) -> Markup:
     return Markup('<a class="govuk-link" href="tel:{}">{}</a>').format(dialled, value.strip())
 
 
+def medium_words(medium: str) -> str:
+    """How a message went, in words: "Text message", "Email", "In Resolve"."""
+    return CHANNELS.get(medium, "In Resolve")
+
+
 def nav_home_label(role: Role | None) -> str:
     return {
         Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.OFFENDER: "Your conditions",
@@ -40,6 +46,6 @@ def nav_home_label(role: Role | None) -> str:
 
 
 def register(app) -> None:
-    for name, function in {**FILTERS, "phone_link": phone_link}.items():
+    for name, function in {**FILTERS, "phone_link": phone_link, "medium_words": medium_words}.items():
         app.add_template_filter(function, name)
     app.add_template_global(nav_home_label)
