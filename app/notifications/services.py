@@ -36,9 +36,9 @@ def row(key: str, *, audience: Audience, template: str, medium: str, personalisa
 
 
 def write(rows: list[dict]) -> int:
-    """Write the rows whose keys are new; return how many were (a row another process wrote a moment earlier
-    may be counted by both). Per 500 rows: one read of the keys already written, then one executemany of the
-    new ones (psycopg pipelines it), insert-or-ignore still, for a key written in between."""
+    """Write the rows whose keys are new; return how many were. Per 500 rows: one read of the keys already
+    written, then one batched insert-or-ignore of the new ones, for a key another process wrote in between;
+    RETURNING counts only the rows this call really inserted."""
     if not rows:
         return 0
     written = 0
@@ -50,8 +50,7 @@ def write(rows: list[dict]) -> int:
             Notification.key.in_([r["key"] for r in chunk]))))
         new = [r | {"public_id": uuid.uuid4()} for r in chunk if r["key"] not in known]
         if new:
-            db.session.execute(_insert(), new)
-            written += len(new)
+            written += len(db.session.execute(_insert().returning(Notification.__table__.c.id), new).all())
     return written
 
 
