@@ -205,6 +205,12 @@ def load(name: str, env: dict | None = None) -> dict:
         # Where links in messages point.
         "PORTAL_URL": env.get("PORTAL_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "DEV_OUTBOX": False,  # the development page listing every message (development only)
+        # Invitations: how long a link lasts, and the provider each kind is redeemed with (default: the first
+        # configured provider of that kind).
+        "STAFF_INVITATION_DAYS": int(env.get("STAFF_INVITATION_DAYS", "7")),
+        "PUBLIC_INVITATION_DAYS": int(env.get("PUBLIC_INVITATION_DAYS", "14")),
+        "INVITATION_STAFF_PROVIDER": env.get("INVITATION_STAFF_PROVIDER") or None,
+        "INVITATION_PUBLIC_PROVIDER": env.get("INVITATION_PUBLIC_PROVIDER") or None,
     }
     if cfg["NOTIFICATION_CHANNEL"] not in ("outbox", "smtp", "notify"):
         raise ConfigError("NOTIFICATION_CHANNEL must be outbox, smtp or notify")

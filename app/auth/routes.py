@@ -11,7 +11,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from app.audit import views
-from app.auth import pending, providers, services, throttle, vot
+from app.auth import invitations, pending, providers, services, throttle, vot
 from app.web.commit import keep_on_error
 
 bp = views.shows_no_personal_data(Blueprint("auth", __name__))
@@ -78,20 +78,26 @@ def callback(name: str):
     if provider.required_vot and (short := vot.shortfall(provider.required_vot, claims.get("vot"))):
         return _failed(provider, short)
     try:
-        user = services.sign_in(provider, dict(claims))
+        user = services.sign_in(provider, dict(claims), invitations.take())
+    except invitations.Refused as refused:
+        return _refused(name, token, "auth/invitation_refused.html", reason=refused.reason)
     except services.SignInRefused:
-        keep_on_error()
-        # Keep what a sign-out needs, so the page can end the provider's session: otherwise signing in again
-        # would bring back the same identity at once.
-        session.clear()
-        session.rotate(None)
-        session["provider"], session["id_token"] = name, token["id_token"]
-        return render_template("auth/no_access.html"), 403
+        return _refused(name, token, "auth/no_access.html")
     session.clear()
     session.rotate(user.id)
     login_user(user)
     session["provider"], session["id_token"] = name, token["id_token"]
     return redirect(url_for("web.home"), 303)
+
+
+def _refused(name: str, token: dict, template: str, **context):
+    keep_on_error()
+    # Keep what a sign-out needs, so the page can end the provider's session: otherwise signing in again would
+    # bring back the same identity at once.
+    session.clear()
+    session.rotate(None)
+    session["provider"], session["id_token"] = name, token["id_token"]
+    return render_template(template, **context), 403
 
 
 @bp.post("/sign-out")

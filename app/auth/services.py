@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit import services as audit
+from app.auth import invitations
 from app.auth.models import User
 from app.extensions import db
 
@@ -15,8 +16,9 @@ class SignInRefused(Exception):
     """The identity is genuine but has no place in Resolve (no membership, or not linked to a case)."""
 
 
-def sign_in(provider, claims: dict) -> User:
-    """Find or create the user for (issuer, subject) and check they may use the portal. Flushes; no commit."""
+def sign_in(provider, claims: dict, invitation: dict | None = None) -> User:
+    """Find or create the user for (issuer, subject), redeem the invitation they hold (if any), and check they
+    may use the portal. Flushes; no commit. Raises SignInRefused, or invitations.Refused."""
     issuer, subject = provider.identity_issuer, claims["sub"]  # claims["iss"] was checked against the provider
     user = db.session.scalars(select(User).where(User.issuer == issuer, User.subject == subject)
                               .options(joinedload(User.memberships))).unique().one_or_none()
@@ -28,6 +30,8 @@ def sign_in(provider, claims: dict) -> User:
         audit.record("user.create", actor=user, obj=user, detail={"provider": provider.name})
     elif claims.get("name"):
         user.display_name = claims["name"]
+    if invitation:
+        invitations.redeem(invitation, user, provider)
     if user.kind != provider.kind or not user.active or user.role is None:
         audit.record("auth.sign_in_refused", actor=user, obj=user,
                      detail={"provider": provider.name, "reason": "no_access"})
