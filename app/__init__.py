@@ -132,6 +132,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app import cli
+    from app.auth.invitation_routes import bp as invitations_bp
     from app.auth.routes import bp as auth_bp
     from app.cases import after_issue, close_routes, remove_routes  # noqa: F401  (more routes on the cases blueprint)
     from app.cases.routes import bp as cases_bp
@@ -140,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.referrals.routes import bp as referrals_bp
     from app.web.routes import bp as web_bp
 
-    for bp in (web_bp, auth_bp, cases_bp, organisations_bp, referrals_bp, notifications_bp):
+    for bp in (web_bp, auth_bp, invitations_bp, cases_bp, organisations_bp, referrals_bp, notifications_bp):
         app.register_blueprint(bp)
     cli.register(app)
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from app import clock
+from app.auth import public_invitations
 from app.auth.models import User
 from app.cases import catalogue, conditions
 from app.cases import services as cases
@@ -75,6 +76,14 @@ PERSONAS = [
     Persona("westshire-coordinator", "Xavier Lane", Role.COORDINATOR, "WSP"),
 ]
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
+
+
+def link_public(case, person, party: Role, user, *, by) -> None:
+    """Link a member of the public to their record as they would: an invitation, the second fact, redeemed."""
+    invitation, code = public_invitations.issue(case, person, party, sent_by="print", by=by)
+    if person.date_of_birth:
+        public_invitations.check(invitation, birth_date=person.date_of_birth)
+    public_invitations.redeem(code, user, None)
 
 
 def get_or_add(model, lookup: dict, **values):
@@ -216,8 +225,8 @@ def _seed_cases(teams, users, services) -> None:
                                    "details": "Do not enter the Northtown Co-op, High Street.", "due_on": deadline},
                             by=officer)
         issue_case(main, officer=officer, signed_by="Jordan Smith", deadline=deadline)
-    users["offender"].person_id, users["offender"].public_role = main.offender_id, Role.OFFENDER
-    users["victim"].person_id, users["victim"].public_role = victim.person_id, Role.VICTIM
+    link_public(main, main.offender, Role.OFFENDER, users["offender"], by=officer)
+    link_public(main, victim.person, Role.VICTIM, users["victim"], by=officer)
     # One referral, waiting for Fresh Start Recovery's manager: the alcohol course condition.
     referrals.send_referral(main, main.conditions[0], services["Alcohol awareness course"], by=officer)
 

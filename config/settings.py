@@ -209,6 +209,8 @@ def load(name: str, env: dict | None = None) -> dict:
         # configured provider of that kind).
         "STAFF_INVITATION_DAYS": int(env.get("STAFF_INVITATION_DAYS", "7")),
         "PUBLIC_INVITATION_DAYS": int(env.get("PUBLIC_INVITATION_DAYS", "14")),
+        # Wrong answers (date of birth, or the code sent) that lock a public invitation.
+        "INVITATION_WRONG_ANSWERS": int(env.get("INVITATION_WRONG_ANSWERS", "5")),
         "INVITATION_STAFF_PROVIDER": env.get("INVITATION_STAFF_PROVIDER") or None,
         "INVITATION_PUBLIC_PROVIDER": env.get("INVITATION_PUBLIC_PROVIDER") or None,
     }

@@ -128,8 +128,11 @@ def sign_in(client, persona: str, provider: str | None = None):
     Returns the final response (the home page on success).
     """
     kind = demo.PERSONAS_BY_KEY[persona].kind
-    provider = provider or f"dev-{kind}"
-    start = client.get(f"/sign-in/{provider}")
+    return through_idp(client, client.get(f"/sign-in/{provider or f'dev-{kind}'}"), persona)
+
+
+def through_idp(client, start, persona: str):
+    """From the portal's redirect to the provider (`start`): choose the persona, follow the callback home."""
     assert start.status_code == 302, start.status_code
     authorize = start.headers["Location"]
     path = authorize.split("/dev-idp", 1)[1]

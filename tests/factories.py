@@ -45,6 +45,16 @@ def user(key: str) -> User:
     return db.session.scalar(select(User).where(User.issuer == demo.IDENTITY, User.subject == key))
 
 
+def person_of(key: str) -> Person:
+    """The person record the demo linked this public persona to."""
+    return db.session.scalar(select(Person).where(Person.user_id == user(key).id).order_by(Person.id).limit(1))
+
+
+def link_public(case, person, party, key: str) -> None:
+    """Link a public persona to a person in this case, through an invitation redeemed as a person would."""
+    demo.link_public(case, person, party, user(key), by=case.officer)
+
+
 def team(name: str = NORTH) -> Team:
     return db.session.scalar(select(Team).where(Team.name == name))
 

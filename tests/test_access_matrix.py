@@ -234,6 +234,40 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
                 Redirect("/cases/{own_case}/contact-details", 303), anonymous=400), csrf=True),
             Probe("GET", f"/cases/{{other_case}}/contact-details/{path}", edit_other(409)),
         ) for endpoint, path in (("cases.correct_person", "person"), ("cases.correct_victim", "victims/{own_victim}"))},
+        # Invitations to the portal: the case's team, while the caution runs (the draft: none yet).
+        "invitations.for_case": (
+            Probe("GET", "/cases/{own_case}/invitations", edit_own_after_issue(200)),
+            Probe("GET", "/cases/{other_case}/invitations", edit_other(404)),
+            Probe("GET", "/cases/{unknown_case}/invitations", nobody()),
+        ),
+        "invitations.invite": (
+            # No way chosen: the team is asked to choose (422).
+            Probe("POST", "/cases/{own_case}/invitations/{own_victim}", edit_own_after_issue(422, anonymous=400),
+                  csrf=True),
+            Probe("POST", "/cases/{own_case}/invitations/{unknown_case}", edit_own_after_issue(
+                404, anonymous=400), csrf=True),
+            Probe("POST", "/cases/{other_case}/invitations/{own_victim}", edit_other(404, anonymous=400),
+                  csrf=True),
+        ),
+        "invitations.revoke": (
+            Probe("POST", "/cases/{own_case}/invitations/{unknown_case}/revoke", edit_own_after_issue(
+                404, anonymous=400), csrf=True),
+            Probe("POST", "/cases/{own_case}/invitations/not-a-uuid/revoke", edit_own_after_issue(
+                404, anonymous=400), csrf=True),
+        ),
+        # The person's side needs no sign-in: an unknown code is not found, whoever asks.
+        "invitations.enter_code": (
+            Probe("GET", "/invitation", grid(200, anonymous=200)),
+            Probe("POST", "/invitation", grid(422, anonymous=400), csrf=True),
+        ),
+        "invitations.check": (
+            Probe("GET", "/i/ABCDEFGHJKMN", grid(404, anonymous=404)),
+            Probe("GET", "/i/not-a-code", grid(404, anonymous=404)),
+        ),
+        **{endpoint: (
+            Probe("POST", f"/i/ABCDEFGHJKMN/{path}", grid(404, anonymous=400), csrf=True),
+        ) for endpoint, path in (("invitations.birth_date", "birth-date"), ("invitations.contact_code", "code"),
+                                 ("invitations.send_code", "send-code"))},
         "cases.confirm_conditions": (
             Probe("POST", "/cases/{own_case}/conditions/confirm", edit_own(400), csrf=True),
             # The draft has no conditions to confirm: refused in words (422) for its team.

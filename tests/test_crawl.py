@@ -36,7 +36,6 @@ from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
 from app.organisations.models import PROVIDER_ROLES
-from app.people.models import Person
 from app.referrals import services as referrals
 from app.referrals.models import Referral
 from tests import factories
@@ -88,8 +87,7 @@ def _build() -> dict:
     Fresh Start and booked, one to one and in a group. Case B: a south team case ready to issue, for a new person.
     Case C: a north team caution for a new person, referred to Pathways."""
     officer, south = factories.user("officer-north"), factories.user("officer-south")
-    jordan = db.session.get(Person, factories.user("offender").person_id)
-    kim = db.session.get(Person, factories.user("victim").person_id)
+    jordan, kim = factories.person_of("offender"), factories.person_of("victim")
     a = factories.with_details(factories.draft(officer, person=jordan), officer, special=_special("a"))
     cases.update_offender(a, _contact("a"), None, by=officer)
     victim_a = cases.add_new_victim(a, _victim("a"), enhanced_rights=False, updates_opted_in=True,
@@ -142,7 +140,7 @@ def _canaries(built: dict) -> list[Canary]:
     for tag, (case, victim) in built["cases"].items():
         of_person = db.session.scalars(select(Case).where(Case.offender_id == case.offender_id)).all()
         sees_case = _who(users, lambda u, c=case: access.can_view_case(u, c))
-        sees_victim = sees_case | _who(users, lambda u, v=victim: u.person_id == v.id)
+        sees_victim = sees_case | _who(users, lambda u, v=victim: v.user_id == u.id)
         for name, value in _victim(tag.lower()).items():
             if name != "preferred_channel":
                 found.append(Canary(value, f"victim {name} (case {tag})", sees_victim))
@@ -155,7 +153,7 @@ def _canaries(built: dict) -> list[Canary]:
         referred = _who(users, lambda u, cs=of_person: db.session.scalar(access.visible_referrals(u).where(
             Referral.case_id.in_([c.id for c in cs])).limit(1)) is not None)
         contact = (_who(users, lambda u, cs=of_person: any(access.can_view_case(u, c) for c in cs)) | referred
-                   | _who(users, lambda u, p=case.offender_id: u.person_id == p))
+                   | _who(users, lambda u, p=case.offender: p.user_id == u.id))
         for name, value in _contact(tag.lower()).items():
             found.append(Canary(value, f"cautioned person's {name} (case {tag})", contact))
     return found

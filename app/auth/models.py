@@ -28,9 +28,6 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[datetime | None]
-    # Members of the public are linked to their own person record (and the role they hold in it).
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
-    public_role: Mapped[Role | None] = mapped_column(str_enum(Role, "public_role"))
 
     memberships: Mapped[list[Membership]] = relationship(
         primaryjoin="and_(User.id == Membership.user_id, Membership.active)", viewonly=True,
@@ -51,9 +48,9 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
 
     @property
     def role(self) -> Role | None:
-        if self.kind == "public":
-            return self.public_role if self.person_id else None
-        return self.membership.role if self.membership else None
+        """A member of staff's role. A member of the public has none: their party is decided per case, by
+        the person records invitations linked them to (Person.user_id)."""
+        return self.membership.role if self.membership and self.kind == "staff" else None
 
     @property
     def organisation(self):
@@ -71,3 +68,42 @@ class UserSession(db.Model):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PublicInvitation(PublicIdMixin, db.Model):
+    """An invitation for the person cautioned or one victim of a case to link a sign-in identity to their person
+    record. Only a hash of the code is kept; redeeming it also needs a second fact (their date of birth, or a
+    code sent to the contact point on the case), and wrong answers lock it."""
+
+    __tablename__ = "public_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    party: Mapped[Role] = mapped_column(str_enum(Role, "invitation_party"))  # offender or victim
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_by: Mapped[str] = mapped_column(String(16))  # print, email or sms
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    wrong_answers: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None]
+    # The one-time code sent to the contact point, when the person asked for one (hashed), and until when.
+    contact_code_hash: Mapped[str | None] = mapped_column(String(64))
+    contact_code_expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    person = relationship("Person", lazy="joined")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    def state(self, now: datetime) -> str:
+        """usable, or why not: used, revoked, locked, expired."""
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if self.locked_at:
+            return "locked"
+        return "expired" if now >= self.expires_at else "usable"

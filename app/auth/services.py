@@ -10,6 +10,7 @@ from app.audit import services as audit
 from app.auth import invitations
 from app.auth.models import User
 from app.extensions import db
+from app.people.models import Person
 
 
 class SignInRefused(Exception):
@@ -32,13 +33,20 @@ def sign_in(provider, claims: dict, invitation: dict | None = None) -> User:
         user.display_name = claims["name"]
     if invitation:
         invitations.redeem(invitation, user, provider)
-    if user.kind != provider.kind or not user.active or user.role is None:
+    if user.kind != provider.kind or not user.active or not _has_a_place(user):
         audit.record("auth.sign_in_refused", actor=user, obj=user,
                      detail={"provider": provider.name, "reason": "no_access"})
         raise SignInRefused
     user.last_sign_in_at = clock.now()
     audit.record("auth.sign_in", actor=user, obj=user, detail={"provider": provider.name})
     return user
+
+
+def _has_a_place(user: User) -> bool:
+    """Staff: a membership. The public: a person record an invitation linked them to."""
+    if user.kind == "public":
+        return db.session.scalar(select(Person.id).where(Person.user_id == user.id).limit(1)) is not None
+    return user.role is not None
 
 
 def sign_in_failed(provider_name: str, reason: str) -> None:

@@ -31,6 +31,8 @@ class Person(PublicIdMixin, TimestampMixin, db.Model):
     reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     email_failed_at: Mapped[datetime | None]
     phone_failed_at: Mapped[datetime | None]
+    # The sign-in identity an invitation linked to this record (once; one identity may hold several records).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     special_category: Mapped[SpecialCategory | None] = relationship(back_populates="person", lazy="raise")
 

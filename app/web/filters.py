@@ -38,11 +38,11 @@ def medium_words(medium: str) -> str:
     return CHANNELS.get(medium, "In Resolve")
 
 
-def nav_home_label(role: Role | None) -> str:
-    return {
-        Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.OFFENDER: "Your conditions",
-        Role.VICTIM: "Your case", Role.SCRUTINY: "Scrutiny",
-    }.get(role, "Cases")
+def nav_home_label(user) -> str:
+    if user.kind == "public":
+        return "Your cases"
+    return {Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.SCRUTINY: "Scrutiny"}.get(
+        user.role, "Cases")
 
 
 def register(app) -> None:

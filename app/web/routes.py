@@ -6,13 +6,13 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, clock
 from app.audit import views
 from app.cases import queries as case_queries
 from app.cases.attention import attention_list
-from app.cases.models import Case
+from app.cases.models import Case, CaseVictim
 from app.extensions import db
 from app.notifications import services as outbox
 from app.organisations.models import Role
@@ -27,7 +27,6 @@ bp = Blueprint("web", __name__)
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    role = current_user.role
     if access.is_police(current_user):
         filters = case_queries.CaseloadFilters.from_args(request.args)
         today, soon = clock.today(), current_app.config["CASELOAD_SOON_DAYS"]
@@ -40,19 +39,30 @@ def home():
                       marked=found.attention, attention=attention, more_attention=more,
                       page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today,
                       unread=[] if is_partial() else outbox.unread(current_user))
-    if role in (Role.OFFENDER, Role.VICTIM):
-        cases = db.session.scalars(access.own_cases(current_user).options(joinedload(Case.officer))).all()
-        events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []
-        timelines = {c.id: [e for e in events if e.case_id == c.id] for c in cases}
-        views.viewed_each("case.view", cases, purpose=f"own record ({role.value})")
-        template = "home/offender.html" if role is Role.OFFENDER else "home/victim.html"
-        return render(template, cases=cases, timelines=timelines)
+    if access.is_public(current_user):
+        return _own_cases()
     if access.is_provider(current_user):
         box = referral_queries.inbox(current_user)
         views.viewed_list("inbox.view", page="inbox", purpose="provider inbox", referrals=box.referrals_shown())
         return render("home/provider.html", box=box, unread=outbox.unread(current_user))
     views.nothing_shown()
     return render("home/scrutiny.html")
+
+
+def _own_cases():
+    """A member of the public's cases, each shown as the party they are in it: the person cautioned in one case
+    may be a victim in another."""
+    cases = db.session.scalars(access.own_cases(current_user).options(
+        joinedload(Case.officer), joinedload(Case.offender),
+        selectinload(Case.victims).joinedload(CaseVictim.person))).all()
+    events = db.session.scalars(access.visible_timelines(current_user, cases)).all() if cases else []
+    timelines = {c.id: [e for e in events if e.case_id == c.id] for c in cases}
+    parties = {c.id: access.party_in(current_user, c) for c in cases}
+    for party in (Role.OFFENDER, Role.VICTIM):
+        views.viewed_each("case.view", [c for c in cases if parties[c.id] is party],
+                          purpose=f"own record ({party.value})")
+    return render("home/public.html", offender_cases=[c for c in cases if parties[c.id] is Role.OFFENDER],
+                  victim_cases=[c for c in cases if parties[c.id] is Role.VICTIM], timelines=timelines)
 
 
 @bp.get("/healthz")

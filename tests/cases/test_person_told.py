@@ -9,13 +9,12 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from app import clock
-from app.auth.models import User
 from app.cases.pack_reader import RULES_DIR, load_all
 from app.cases.packs import disposal_of
 from app.extensions import db
+from app.organisations.models import Role
 from tests import factories
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
@@ -42,8 +41,7 @@ def _given_to_the_demo_person(regime: str, disposal: str):
     links its personas), so the persona's page shows this case alone."""
     conditions = (factories.REHABILITATIVE,)
     case = factories.issued(regime=regime, disposal=disposal, conditions=conditions, given="Pat", family="Told")
-    user = db.session.scalar(select(User).where(User.subject == "offender"))
-    user.person_id = case.offender_id
+    factories.link_public(case, case.offender, Role.OFFENDER, "offender")
     db.session.commit()
     return case
 

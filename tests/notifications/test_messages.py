@@ -27,7 +27,8 @@ GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "messages"
 LONGEST = {"day": "Wednesday 30 September 2026", "time": "10:30am", "old_day": "Wednesday 30 September 2026",
            "old_time": "10:30am", "days": 7, "place": "x" * 50, "how": reminders.MODES_SAID["video"],
-           "provider": "P" * 200, "phone": "0" * 32, "deadline": "2026-09-30", "link": "https://x.example/"}
+           "provider": "P" * 200, "phone": "0" * 32, "deadline": "2026-09-30", "link": "https://resolve.example.police.uk/i/ABCDEFGHJKMN",
+           "code": "ABCD-EFGH-JKMN", "minutes": 15}
 FORBIDDEN = ("caution", "police", "offence", "prosecut", "theft", "victim")
 
 
