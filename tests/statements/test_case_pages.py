@@ -171,6 +171,7 @@ PAGES = [
     ("document to sign", "officer-north", "/cases/{ready}/document", {}),
     ("signed document", "officer-north", "/cases/{issued}/document", {}),
     ("contact details after issue", "officer-north", "/cases/{issued}/contact-details", {}),
+    ("invitations to the portal", "officer-north", "/cases/{issued}/invitations", {}),
     ("contact correction after issue", "officer-north", "/cases/{issued}/contact-details/person", {}),
     ("victim contact correction after issue", "officer-north",
      "/cases/{issued}/contact-details/victims/{issued_victim}", {}),

@@ -22,6 +22,8 @@ PAGES = [
     ("sign in", None, "/sign-in", {}),
     ("start sign-in", None, "/sign-in/dev-staff", {"expect": 302}),
     ("signed out", None, "/signed-out", {}),
+    ("enter an invitation code", None, "/invitation", {}),
+    ("an invitation code that does not exist", None, "/i/ABCDEFGHJKMN", {"expect": 404}),
     ("accessibility statement, signed in", "scrutiny", "/accessibility", {}),
     ("scrutiny panel home", "scrutiny", "/", {}),
     ("new case", "officer-north", "/cases/new", {}),
