@@ -50,6 +50,11 @@ def _backoff(attempts: int, t: timings.Timings) -> timedelta:
     return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
 
 
+# Sent because someone asked for them (an officer's invitation, the code the person asked for), so an opt-out of
+# reminders does not stop them.
+NOT_REMINDERS = frozenset({"portal_invitation", "portal_check_code"})
+
+
 def _address(n: Notification) -> tuple[str | None, str | None]:
     """(where to send it, why it cannot be sent). Read when sending, so a corrected address is used."""
     if n.audience is Audience.STAFF:
@@ -58,7 +63,7 @@ def _address(n: Notification) -> tuple[str | None, str | None]:
     person = db.session.get(Person, n.person_id)
     if person is None:
         return None, "no recipient"
-    if n.audience is Audience.OFFENDER and person.reminders_opt_out:
+    if n.audience is Audience.OFFENDER and person.reminders_opt_out and n.template not in NOT_REMINDERS:
         return None, "the person asked for no reminders"
     return reminders.contact(person, n.medium)
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.auth import public_invitations
 from app.cases import corrections
 from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
@@ -18,6 +19,7 @@ from app.notifications import dispatch, timings
 from app.notifications.channels import OutboxChannel, Outgoing
 from app.notifications.models import NotificationStatus
 from app.notifications.notify import NotifyChannel
+from app.organisations.models import Role
 from tests import factories
 from tests.notifications.helpers import PHONE, case_for, london, pending, rows
 
@@ -140,6 +142,21 @@ def test_an_opt_out_after_booking_cancels_what_has_not_gone(ctx, demo_data, noti
         dispatch.dispatch(notify)
     assert notify_server.messages == []
     assert rows(status=NotificationStatus.CANCELLED)[0].last_error == "the person asked for no reminders"
+
+
+def test_an_opt_out_of_reminders_does_not_stop_an_invitation_or_the_code_the_person_asked_for(
+        ctx, demo_data, notify, notify_server):
+    case, _ = _booked()
+    officer = factories.user("officer-north")
+    corrections.correct_contact_details(case, case.offender, {"reminders_opt_out": True}, by=officer)
+    invitation, _ = public_invitations.issue(case, case.offender, Role.OFFENDER, sent_by="sms", by=officer)
+    public_invitations.send_contact_code(invitation)
+    with clock.frozen(SEVEN_DAYS_BEFORE):
+        dispatch.dispatch(notify)
+    assert sorted(n.template for n in rows(status=NotificationStatus.SENT)) == ["portal_check_code",
+                                                                                 "portal_invitation"]
+    assert [n.template for n in rows(status=NotificationStatus.CANCELLED)] == ["appointment_reminder"]
+    assert len(notify_server.messages) == 2
 
 
 def test_the_outbox_channel_and_in_app_messages(ctx, demo_data):
