@@ -2,8 +2,9 @@
 
 One app per test session, served over real HTTP on a free port by a threaded Werkzeug server: the development
 identity provider is mounted in it, so every sign-in in the suite is a real OIDC round trip (the portal's
-back-channel calls to the token and JWKS endpoints go over that socket). The database is migrated once with
-Alembic and emptied after each test. TEST_DATABASE_URL selects PostgreSQL; otherwise SQLite under instance/.
+back-channel calls to the discovery, token and JWKS endpoints reach it in process, as in development). The
+database is migrated once with Alembic and emptied after each test. TEST_DATABASE_URL selects PostgreSQL;
+otherwise SQLite under instance/.
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ def app(live_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["RESOLVE_INSTANCE"] = str(instance)
     # SERVER_NAME makes the test client talk to the same host as the live server, so redirect URIs match.
-    app = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1]})
-    # The dev IdP reads DEV_IDP_ISSUER at creation, so the app is created with the live URL above.
+    app = create_app("test", {"SERVER_NAME": live_url.split("//")[1]})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -124,7 +124,7 @@ def client(app):
 def sign_in(client, persona: str, provider: str | None = None):
     """Sign in through the development identity provider, as a person would: start, choose, callback.
 
-    The test client drives the browser's side; the portal's back-channel calls reach the provider over HTTP.
+    The test client drives the browser's side; the portal's back-channel calls reach the provider in process.
     Returns the final response (the home page on success).
     """
     kind = demo.PERSONAS_BY_KEY[persona].kind
