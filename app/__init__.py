@@ -36,8 +36,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # First of all the before-request hooks (CSRF's reads the form): what a request may carry at all.
     from app.web import security
@@ -51,6 +49,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_hooks(app)
     if cfg["DEV_IDP_ENABLED"]:
         _mount_dev_idp(app)
+    if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
+        # Outermost, so that the development provider mounted beside the portal sees the host the portal sees.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if cfg["RUN_SCHEDULER_IN_WEB"]:
         from app.jobs import scheduler
 

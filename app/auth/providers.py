@@ -43,9 +43,11 @@ def form_action_origins(app) -> list[str]:
     """Origins a sign-in or sign-out form may end up at (CSP form-action applies to redirects too)."""
     origins = set()
     for p in app.config["OIDC_PROVIDERS"]:
+        client = app.extensions["resolve_oidc"].create_client(p.name)
+        if isinstance(client, DevIdpOAuth2App):
+            continue  # the browser meets it on the portal's own origin: 'self'
         parts = urlsplit(p.issuer)
         origins.add(f"{parts.scheme}://{parts.netloc}")
-        client = app.extensions["resolve_oidc"].create_client(p.name)
         for endpoint in ("authorization_endpoint", "end_session_endpoint"):
             if url := client.server_metadata.get(endpoint):
                 parts = urlsplit(url)

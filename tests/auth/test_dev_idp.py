@@ -16,6 +16,7 @@ from app.auth.models import DevIdpCode, DevIdpIdentity, User
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, Role
 from tests.auth.test_sign_in import PENDING, _audit, _db, _local, _pending, _query
+from tests.conftest import csrf_from
 
 T0 = datetime(2031, 3, 30, 0, 59, 30, tzinfo=UTC)  # a fixed instant (the night the clocks go forward)
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"resolve-staff:dev-staff-secret").decode()}
@@ -210,3 +211,37 @@ def test_someone_new_cannot_choose_a_redirect_elsewhere(client):
     refused = client.post(f"/dev-idp/authorize?{query}", data={"name": "A Person", "email": "a@example.org"})
     assert refused.status_code == 400
     assert urlsplit(refused.headers.get("Location", "")).netloc == ""
+
+
+# --- where the browser meets the provider ----------------------------------------------------------------------
+
+
+def test_the_browser_meets_the_provider_on_the_portals_own_origin(client, live_url, login_as):
+    start = client.get("/sign-in/dev-staff")
+    assert start.headers["Location"].startswith(f"{live_url}/dev-idp/authorize?")
+    signed_in = login_as("officer-north")
+    home = signed_in.get("/")
+    form_action = home.headers["Content-Security-Policy"].split("form-action ", 1)[1].split(";", 1)[0].split()
+    assert "'self'" in form_action  # which covers the sign-out form's redirect to the provider's end-session
+    assert not [origin for origin in form_action if "dev-idp" in origin]
+    out = signed_in.post("/sign-out", data={"csrf_token": csrf_from(home.get_data(as_text=True))})
+    assert out.headers["Location"].startswith(f"{live_url}/dev-idp/end-session?")
+
+
+def test_behind_a_proxy_the_provider_follows_the_forwarded_host(app, demo_data, monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    proxied = create_app("test")
+    try:
+        client = proxied.test_client()
+        client.environ_base |= {"HTTP_X_FORWARDED_HOST": "resolve.example", "HTTP_X_FORWARDED_PROTO": "https",
+                                "HTTP_X_FORWARDED_FOR": "192.0.2.1"}
+        start = client.get("/sign-in/dev-staff")
+        assert start.headers["Location"].startswith("https://resolve.example/dev-idp/authorize?")
+        chosen = client.post("/dev-idp" + start.headers["Location"].split("/dev-idp", 1)[1],
+                             data={"persona": "officer-north"})
+        assert chosen.status_code == 302, chosen.get_data(as_text=True)
+        assert chosen.headers["Location"].startswith("https://resolve.example/auth/callback/dev-staff?")
+        assert client.get(_local(chosen.headers["Location"])).status_code == 303
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
