@@ -33,7 +33,7 @@ class WSGIAdapter(BaseAdapter):
     def send(self, request: PreparedRequest, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         url = urlsplit(request.url)
         builder = EnvironBuilder(method=request.method, base_url=self.base,
-                                 path=request.path_url.split("?", 1)[0].removeprefix(urlsplit(self.base).path),
+                                 path=url.path.removeprefix(urlsplit(self.base).path),
                                  query_string=url.query, headers=list(request.headers.items()),
                                  data=request.body or b"")
         try:  # buffered: the app's iterable is read and closed here
@@ -46,7 +46,7 @@ class WSGIAdapter(BaseAdapter):
         response.status_code = int(code)
         response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
-        response._content = body
+        response._content, response._content_consumed = body, True  # no socket behind it to close
         response.url, response.request = request.url, request
         return response
 
