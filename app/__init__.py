@@ -36,8 +36,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # First of all the before-request hooks (CSRF's reads the form): what a request may carry at all.
     from app.web import security
@@ -51,6 +49,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_hooks(app)
     if cfg["DEV_IDP_ENABLED"]:
         _mount_dev_idp(app)
+    if hops := int(os.environ.get("TRUSTED_PROXY_HOPS", "0")):
+        # Outermost, so that the development provider mounted beside the portal sees the host the portal sees.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if cfg["RUN_SCHEDULER_IN_WEB"]:
         from app.jobs import scheduler
 
@@ -175,14 +176,15 @@ def _register_hooks(app: Flask) -> None:
 
 def _mount_dev_idp(app: Flask) -> None:
     from app.auth.devidp import Client, create_dev_idp
+    from app.auth.devidp_store import Store
+    from app.auth.in_process import MOUNT
 
     if app.config["ENV_NAME"] == "production":  # settings already refuse this; never mount it regardless
         raise settings.ConfigError("the development identity provider cannot run in production")
-    issuer = app.config["DEV_IDP_ISSUER"]
-    origin = issuer.rsplit("/dev-idp", 1)[0]
     clients = [Client(client_id=p.client_id, client_secret=p.client_secret, kind=p.kind,
-                      redirect_uri=f"{origin}/auth/callback/{p.name}")
+                      redirect_path=f"/auth/callback/{p.name}")
                for p in app.config["OIDC_PROVIDERS"] if p.name in DEV_IDP_CLIENTS]
-    idp = create_dev_idp(issuer, clients, Path(app.instance_path) / "dev-idp-key.json",
-                         str(ROOT / "templates"), "/static")
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/dev-idp": idp})
+    idp = create_dev_idp(app.config["DEV_IDP_ISSUER"], clients, Path(app.instance_path) / "dev-idp-key.json",
+                         str(ROOT / "templates"), "/static", Store(app))
+    app.extensions["dev_idp"] = idp  # the portal's back channel calls it in process (app/auth/in_process.py)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: idp})

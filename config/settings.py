@@ -15,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_KINDS = ("staff", "public")
+DEV_IDP_ISSUER = "https://dev-idp.resolve.invalid"  # .invalid never resolves: nothing can answer for it by accident
 
 
 class ConfigError(Exception):
@@ -35,7 +36,7 @@ class OIDCProvider:
     # The vector of trust an ID token's `vot` must reach (e.g. One Login's "Cl.Cm"); None: the provider has none.
     required_vot: str | None = None
     # Users are recorded under (identity, subject). It is the issuer, except for the development provider, whose
-    # issuer URL carries the port: its personas are the same people whatever port `make run` uses.
+    # issuer a run may set (DEV_IDP_ISSUER): its personas are the same people whichever it is.
     identity: str | None = None
 
     @property
@@ -222,7 +223,8 @@ def load(name: str, env: dict | None = None) -> dict:
             "AUDIT_KEY": cfg["AUDIT_KEY"] or f"{name}-only-audit-key-not-secret",
             "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'resolve.db'}",
             "DEV_IDP_ENABLED": True,
-            "DEV_IDP_ISSUER": env.get("DEV_IDP_ISSUER", f"http://127.0.0.1:{port}/dev-idp"),
+            # A name, not where it is served: the portal reaches the provider in process, on any port.
+            "DEV_IDP_ISSUER": env.get("DEV_IDP_ISSUER", DEV_IDP_ISSUER).rstrip("/"),
             "SESSION_COOKIE_SECURE": False,
             "SESSION_COOKIE_NAME": "resolve_session",
             "SIGN_IN_COOKIE_NAME": "resolve_sign_in",

@@ -2,8 +2,9 @@
 
 One app per test session, served over real HTTP on a free port by a threaded Werkzeug server: the development
 identity provider is mounted in it, so every sign-in in the suite is a real OIDC round trip (the portal's
-back-channel calls to the token and JWKS endpoints go over that socket). The database is migrated once with
-Alembic and emptied after each test. TEST_DATABASE_URL selects PostgreSQL; otherwise SQLite under instance/.
+back-channel calls to the discovery, token and JWKS endpoints reach it in process, as in development). The
+database is migrated once with Alembic and emptied after each test. TEST_DATABASE_URL selects PostgreSQL;
+otherwise SQLite under instance/.
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ def app(live_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["RESOLVE_INSTANCE"] = str(instance)
     # SERVER_NAME makes the test client talk to the same host as the live server, so redirect URIs match.
-    app = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1]})
-    # The dev IdP reads DEV_IDP_ISSUER at creation, so the app is created with the live URL above.
+    app = create_app("test", {"SERVER_NAME": live_url.split("//")[1]})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -124,22 +124,32 @@ def client(app):
 def sign_in(client, persona: str, provider: str | None = None):
     """Sign in through the development identity provider, as a person would: start, choose, callback.
 
-    The test client drives the browser's side; the portal's back-channel calls reach the provider over HTTP.
+    The test client drives the browser's side; the portal's back-channel calls reach the provider in process.
     Returns the final response (the home page on success).
     """
     kind = demo.PERSONAS_BY_KEY[persona].kind
     return through_idp(client, client.get(f"/sign-in/{provider or f'dev-{kind}'}"), persona)
 
 
-def through_idp(client, start, persona: str):
-    """From the portal's redirect to the provider (`start`): choose the persona, follow the callback home."""
+def through_idp(client, start, persona: str | None = None, **someone_new):
+    """From the portal's redirect to the provider (`start`): choose the persona (or sign in as someone new, with
+    name= and email=), follow the callback home."""
     assert start.status_code == 302, start.status_code
     authorize = start.headers["Location"]
     path = authorize.split("/dev-idp", 1)[1]
-    chosen = client.post(f"/dev-idp{path}", data={"persona": persona})
+    chosen = client.post(f"/dev-idp{path}", data=someone_new or {"persona": persona})
     assert chosen.status_code == 302, re.findall(r"<p class=\"govuk-body\">(.*?)</p>", chosen.get_data(as_text=True))
     callback = chosen.headers["Location"].split("127.0.0.1", 1)[1].split("/", 1)[1]
     return client.get(f"/{callback}", follow_redirects=True)
+
+
+def redeem(client, code: str, born, persona: str | None = None, **someone_new):
+    """Redeem an invitation as the person would: the code's page, their date of birth, then the public sign-in."""
+    page = client.get(f"/i/{code}")
+    answered = client.post(f"/i/{code}/birth-date", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                                         "date_of_birth": [born.day, born.month, born.year]})
+    assert answered.status_code == 303, answered.status_code
+    return through_idp(client, client.get(answered.headers["Location"]), persona, **someone_new)
 
 
 @pytest.fixture

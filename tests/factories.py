@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from app import clock, demo
+from app.auth import public_invitations
 from app.auth.models import User
 from app.cases import conditions as condition_services
 from app.cases import corrections
@@ -53,6 +54,11 @@ def person_of(key: str) -> Person:
 def link_public(case, person, party, key: str) -> None:
     """Link a public persona to a person in this case, through an invitation redeemed as a person would."""
     demo.link_public(case, person, party, user(key), by=case.officer)
+
+
+def invitation(case, person=None, party=Role.OFFENDER, sent_by: str = "print") -> str:
+    """An invitation for the person cautioned (or `person`), issued by the case's officer: its code."""
+    return public_invitations.issue(case, person or case.offender, party, sent_by=sent_by, by=case.officer)[1]
 
 
 def team(name: str = NORTH) -> Team:

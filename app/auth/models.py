@@ -107,3 +107,38 @@ class PublicInvitation(PublicIdMixin, db.Model):
         if self.locked_at:
             return "locked"
         return "expired" if now >= self.expires_at else "usable"
+
+
+class DevIdpCode(db.Model):
+    """An authorisation code of the development identity provider, kept here so that every web process knows it.
+
+    Only the code's SHA-256 is stored. A redeemed code is marked used rather than deleted, so that a replay is
+    refused and its nonce stays known until the row expires and is purged.
+    """
+
+    __tablename__ = "dev_idp_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(255), index=True)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    vot: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class DevIdpIdentity(db.Model):
+    """Someone new to the development identity provider: one stable subject per (lower-cased) email address."""
+
+    __tablename__ = "dev_idp_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]

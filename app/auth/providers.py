@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import current_app
 
+from app.auth.in_process import DevIdpOAuth2App
 from app.auth.pending import CookieStateOAuth
 from config.settings import OIDCProvider
 
@@ -23,9 +24,11 @@ def init_app(app) -> None:
             # With private_key_jwt Authlib signs a client assertion with the "secret", which is the private key.
             secret = Path(p.private_key_file).read_text()
             auth_methods = [PrivateKeyJWT()]
+        dev_idp = app.config["DEV_IDP_ENABLED"] and p.issuer == app.config["DEV_IDP_ISSUER"]
         oauth.register(name=p.name, client_id=p.client_id, client_secret=secret,
                        server_metadata_url=f"{p.issuer}/.well-known/openid-configuration",
-                       client_kwargs=kwargs, client_auth_methods=auth_methods)
+                       client_kwargs=kwargs, client_auth_methods=auth_methods,
+                       **({"client_cls": DevIdpOAuth2App} if dev_idp else {}))
     app.extensions["resolve_oidc"] = oauth
 
 
@@ -40,9 +43,11 @@ def form_action_origins(app) -> list[str]:
     """Origins a sign-in or sign-out form may end up at (CSP form-action applies to redirects too)."""
     origins = set()
     for p in app.config["OIDC_PROVIDERS"]:
+        client = app.extensions["resolve_oidc"].create_client(p.name)
+        if isinstance(client, DevIdpOAuth2App):
+            continue  # the browser meets it on the portal's own origin: 'self'
         parts = urlsplit(p.issuer)
         origins.add(f"{parts.scheme}://{parts.netloc}")
-        client = app.extensions["resolve_oidc"].create_client(p.name)
         for endpoint in ("authorization_endpoint", "end_session_endpoint"):
             if url := client.server_metadata.get(endpoint):
                 parts = urlsplit(url)

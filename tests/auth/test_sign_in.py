@@ -28,7 +28,7 @@ from app.audit.models import AuditEvent
 from app.auth import pending
 from app.auth.models import UserSession
 from app.extensions import db
-from config.settings import OIDCProvider
+from config.settings import DEV_IDP_ISSUER, OIDCProvider
 from tests.auth import rogue_op
 from tests.conftest import csrf_from
 
@@ -172,7 +172,7 @@ def rogue_app(app, live_url, rogue, silent_port, closed_port):
     configured = [provider(f"rogue-{d}", rogue.issuer(d)) for d in rogue_op.DEFECTS]
     configured += [provider("down", f"http://127.0.0.1:{closed_port}/op"),
                    provider("silent", f"http://127.0.0.1:{silent_port}/op")]
-    second = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1],
+    second = create_app("test", {"SERVER_NAME": live_url.split("//")[1],
                                  "OIDC_PROVIDERS": configured})
     assert second.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
     yield second
@@ -428,7 +428,7 @@ def _assert_goes_through_end_session(live_url, response, persona: str) -> None:
     # The hint is the ID token this user signed in with: signed by the provider, for this client, about them.
     keys = KeySet.import_key_set(requests.get(f"{live_url}/dev-idp/jwks", timeout=TIMEOUT).json())
     claims = jwt.decode(query["id_token_hint"], keys).claims
-    assert claims["iss"] == f"{live_url}/dev-idp"
+    assert claims["iss"] == DEV_IDP_ISSUER
     assert claims["sub"] == persona
     assert "resolve-staff" in claims["aud"]
 
@@ -534,7 +534,7 @@ def key_jwt_app(app, live_url, rogue, tmp_path, client_public_key):
     configured = [provider("key-jwt", private_key_file=str(tmp_path / "registered.pem"), client_secret=None),
                   provider("key-jwt-other-key", private_key_file=str(tmp_path / "other.pem"), client_secret=None),
                   provider("key-jwt-secret", client_secret=rogue_op.CLIENT_SECRET)]
-    second = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1],
+    second = create_app("test", {"SERVER_NAME": live_url.split("//")[1],
                                  "OIDC_PROVIDERS": configured})
     assert second.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
     yield second

@@ -146,7 +146,7 @@ def test_a_pending_sign_in_cannot_be_used_twice(app, client, demo_data):
 
 @pytest.fixture
 def limited_app(app, live_url):
-    second = create_app("test", {"DEV_IDP_ISSUER": f"{live_url}/dev-idp", "SERVER_NAME": live_url.split("//")[1],
+    second = create_app("test", {"SERVER_NAME": live_url.split("//")[1],
                                  "SIGN_IN_RATE_LIMIT": 3, "SIGN_IN_RATE_WINDOW_SECONDS": 60})
     yield second
     with second.app_context():

@@ -14,8 +14,8 @@ from app import clock
 from app.cases.pack_reader import RULES_DIR, load_all
 from app.cases.packs import disposal_of
 from app.extensions import db
-from app.organisations.models import Role
 from tests import factories
+from tests.conftest import redeem
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
@@ -36,26 +36,28 @@ def commenced(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.extensions, "rule_packs", load_all(rules))
 
 
-def _given_to_the_demo_person(regime: str, disposal: str):
-    """An issued case of this disposal, and the demo's person-cautioned persona linked to its person (as the demo
-    links its personas), so the persona's page shows this case alone."""
+def _given(regime: str, disposal: str):
+    """An issued case of this disposal with an invitation for its person, who is new to the portal: their page
+    shows this case alone."""
     conditions = (factories.REHABILITATIVE,)
     case = factories.issued(regime=regime, disposal=disposal, conditions=conditions, given="Pat", family="Told")
-    factories.link_public(case, case.offender, Role.OFFENDER, "offender")
+    code = factories.invitation(case)
     db.session.commit()
-    return case
+    return case, code
 
 
 @pytest.mark.parametrize(("regime", "disposal"), DISPOSALS)
-def test_the_persons_page_and_document_say_what_the_pack_says(app, commenced, login_as, regime, disposal):
+def test_the_persons_page_and_document_say_what_the_pack_says(app, commenced, demo_data, regime, disposal):
     with app.app_context():
-        case = _given_to_the_demo_person(regime, disposal)
+        case, code = _given(regime, disposal)
+        born = case.offender.date_of_birth
         d, text = disposal_of(case), case.document.text
         assert text.startswith(d.document_title.upper() + "\n")
         assert f"Date of {d.noun}: " in text and d.warning_text in text
         title, consequence = d.person_title, d.consequence_text
         db.session.remove()
-    page = login_as("offender").get("/").get_data(as_text=True)
+    page = redeem(app.test_client(), code, born, name="Pat Told", email="pat.told@example.org").get_data(
+        as_text=True)
     assert f'<h1 class="govuk-heading-l">{title}</h1>' in page
     assert consequence in page
     if disposal == "community_resolution":
