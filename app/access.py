@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
@@ -27,6 +27,7 @@ from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, O
 from app.people.models import SpecialCategory
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, Referral
 from app.timeline import queries as timeline
+from app.timeline.models import Audience
 
 
 def role(user) -> Role | None:
@@ -240,24 +241,26 @@ def approval_or_404(public_id) -> Approval:
     return _one_or_404(visible_approvals(current_user), Approval.public_id, public_id)
 
 
-def visible_timeline(user, case: Case) -> Select:
-    """The case's timeline events this user's party may see, newest first."""
+def timeline_audience(user) -> Audience | None:
+    """Whose events, in whose words, the user reads on a case's timeline (no scrutiny role reaches a case yet)."""
     party = role(user)
-    if party in POLICE_ROLES:
-        return timeline.of_case(case.id, timeline.POLICE if can_view_case(user, case) else false())
-    if party in PROVIDER_ROLES:
-        # Only events of the provider's own referrals (and, for a caseworker, of those assigned to them).
-        theirs = visible_referrals(user).where(Referral.case_id == case.id).with_only_columns(Referral.id)
-        return timeline.of_case(case.id, timeline.PROVIDER, timeline.REFERRAL.in_(theirs))
-    if case.issued_on is None:
-        return timeline.of_case(case.id, false())  # the public see nothing of a case still being prepared
-    if party is Role.OFFENDER and case.offender_id == user.person_id:
-        return timeline.of_case(case.id, timeline.OFFENDER)
-    if party is Role.VICTIM:
-        is_victim = select(CaseVictim.id).where(CaseVictim.case_id == case.id,
-                                                CaseVictim.person_id == user.person_id).exists()
-        return timeline.of_case(case.id, timeline.VICTIM, is_victim)
-    return timeline.of_case(case.id, false())
+    return (Audience.POLICE if party in POLICE_ROLES else Audience.PROVIDER if party in PROVIDER_ROLES
+            else {Role.OFFENDER: Audience.OFFENDER, Role.VICTIM: Audience.VICTIM}.get(party))
+
+
+def visible_timeline(user, case: Case) -> Select:
+    """The case's events for the user's audience, newest first (a provider's: of the referrals it may see)."""
+    audience = timeline_audience(user)
+    if audience is Audience.POLICE:
+        mine = can_view_case(user, case)
+    elif audience is Audience.PROVIDER:
+        mine = timeline.REFERRAL.in_(visible_referrals(user).where(Referral.case_id == case.id)
+                                     .with_only_columns(Referral.id))
+    else:  # the public: a case of their own, once issued; a victim, the events for every victim and for them alone
+        mine = own_cases(user).where(Case.id == case.id).exists()
+        if audience is Audience.VICTIM:
+            mine = and_(mine, timeline.for_victim(user.person_id))
+    return timeline.of_case(case.id, timeline.seen_by(audience), mine)
 
 
 def visible_timelines(user, cases: list[Case]) -> Select:
