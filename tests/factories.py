@@ -199,6 +199,13 @@ def provider(code: str, name: str, *, staff: int = 3) -> Organisation:
     return org
 
 
+def public_user(key: str, person: Person, role: Role) -> User:
+    """A member of the public signed in as `person` (the person cautioned or a victim), linked as the demo links
+    its own (the invitation that links them is not built yet)."""
+    return demo.get_or_add(User, {"issuer": demo.IDENTITY, "subject": key}, kind="public",
+                           display_name=person.full_name, person_id=person.id, public_role=role)
+
+
 def by_email(case: Case, address: str, officer: User | None = None) -> Case:
     """The person cautioned gives an email address for reminders, corrected by the officer after issue."""
     corrections.correct_contact_details(case, case.offender, {"email": address, "preferred_channel": "email"},
