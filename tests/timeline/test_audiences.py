@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -191,3 +192,15 @@ def test_the_case_pages_timeline_reads_the_same_statements_for_a_short_and_a_lon
     small = measure(app, officer, f"/cases/{short_id}", headers=PARTIAL)
     large = measure(app, officer, f"/cases/{two_victims['case']}", headers=PARTIAL)
     assert small.shape() == large.shape(), f"small: {small}\nlarge: {large}"
+
+
+def test_every_kind_a_service_writes_has_its_template():
+    """A kind without a template would read as its name in words (the fallback): every literal kind written in
+    app/ has its own, and so do the two kinds of a supervisor's decision."""
+    root = Path(__file__).resolve().parents[2]
+    written = {kind for path in (root / "app").rglob("*.py")
+               for kind in re.findall(r'timeline\([\w.]+, "(\w+)"', path.read_text())}
+    written |= {"approval_approved", "approval_returned", "condition_added", "condition_changed",
+                "attendance_recorded", "attendance_corrected", "flag_raised"}  # kinds named in a variable
+    assert len(written) > 30
+    assert sorted(k for k in written if not (root / "templates" / "timeline" / f"{k}.txt").exists()) == []
