@@ -153,10 +153,12 @@ def _register_hooks(app: Flask) -> None:
 
     from app import access, errors
     from app.audit import views
+    from app.timeline import wording
     from app.web import commit, filters, htmx, security
     from app.web import errors as web_errors
 
     filters.register(app)
+    wording.register(app)
     # after_request functions run last-registered first: the check that a page of personal data wrote its view
     # row, the commit, then the htmx and security headers on whatever response the commit leaves.
     app.after_request(security.set_headers)

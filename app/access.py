@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import PublicInvitation, User
@@ -27,6 +27,7 @@ from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, O
 from app.people.models import Person, SpecialCategory
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, Referral
 from app.timeline import queries as timeline
+from app.timeline.models import Audience
 
 
 def role(user) -> Role | None:
@@ -256,21 +257,26 @@ def approval_or_404(public_id) -> Approval:
     return _one_or_404(visible_approvals(current_user), Approval.public_id, public_id)
 
 
+def timeline_audience(user, case: Case | None = None) -> Audience | None:
+    """Whose events, in whose words, the user reads on a case's timeline: staff by their role, a member of the
+    public by the party they are in that case (no scrutiny role reaches a case yet)."""
+    party = party_in(user, case) if is_public(user) else role(user)
+    return (Audience.POLICE if party in POLICE_ROLES else Audience.PROVIDER if party in PROVIDER_ROLES
+            else {Role.OFFENDER: Audience.OFFENDER, Role.VICTIM: Audience.VICTIM}.get(party))
+
+
 def visible_timeline(user, case: Case) -> Select:
-    """The case's timeline events this user's party may see, newest first."""
-    party = role(user)
-    if party in POLICE_ROLES:
-        return timeline.of_case(case.id, timeline.POLICE if can_view_case(user, case) else false())
-    if party in PROVIDER_ROLES:
-        # Only events of the provider's own referrals (and, for a caseworker, of those assigned to them).
-        theirs = visible_referrals(user).where(Referral.case_id == case.id).with_only_columns(Referral.id)
-        return timeline.of_case(case.id, timeline.PROVIDER, timeline.REFERRAL.in_(theirs))
-    party = party_in(user, case)  # the public see nothing of a case still being prepared
-    if party is Role.OFFENDER:
-        return timeline.of_case(case.id, timeline.OFFENDER)
-    if party is Role.VICTIM:
-        return timeline.of_case(case.id, timeline.VICTIM)
-    return timeline.of_case(case.id, false())
+    """The case's events for the user's audience, newest first: a provider's of the referrals it may see, a
+    victim's those for every victim and for them alone (the public's only once the caution is given)."""
+    audience = timeline_audience(user, case)
+    if audience is Audience.POLICE:
+        mine = can_view_case(user, case)
+    elif audience is Audience.PROVIDER:
+        mine = timeline.REFERRAL.in_(visible_referrals(user).where(Referral.case_id == case.id)
+                                     .with_only_columns(Referral.id))
+    else:
+        mine = timeline.for_victims(_victim_ids(user, case)) if audience is Audience.VICTIM else true()
+    return timeline.of_case(case.id, timeline.seen_by(audience), mine)
 
 
 def visible_timelines(user, cases: list[Case]) -> Select:

@@ -67,8 +67,10 @@ def time_of_day(value: time | datetime | None) -> str:
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
 
 
-def london_datetime(value: datetime | None) -> str:
-    """3 December 2026 at 10:30am, in UK time."""
+def london_datetime(value: datetime | str | None) -> str:
+    """3 December 2026 at 10:30am, in UK time (a string: an ISO date and time kept in stored data)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return f"{long_date(value)} at {time_of_day(value)}"

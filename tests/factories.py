@@ -215,6 +215,15 @@ def provider(code: str, name: str, *, staff: int = 3) -> Organisation:
     return org
 
 
+def public_user(key: str, case: Case, person: Person, role: Role) -> User:
+    """A member of the public linked to `person` (the person cautioned or a victim of `case`) as the demo links
+    its own: an invitation issued by the case's officer, redeemed."""
+    found = demo.get_or_add(User, {"issuer": demo.IDENTITY, "subject": key}, kind="public",
+                            display_name=person.full_name)
+    demo.link_public(case, person, role, found, by=case.officer)
+    return found
+
+
 def by_email(case: Case, address: str, officer: User | None = None) -> Case:
     """The person cautioned gives an email address for reminders, corrected by the officer after issue."""
     corrections.correct_contact_details(case, case.offender, {"email": address, "preferred_channel": "email"},

@@ -29,13 +29,15 @@ from app.organisations.models import Organisation, Role
 from app.people.models import Person
 from app.referrals import services as referral_services
 from app.referrals.models import Appointment, Referral
+from app.timeline import queries as timeline_queries
 from app.timeline import services as timeline
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
 from tests import factories
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
 
+EVERY_PARTY = Audience.POLICE | Audience.PROVIDER | Audience.OFFENDER | Audience.VICTIM
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, *(p.key for p in demo.PERSONAS))
 POLICE = ("officer-north", "officer-south", "supervisor", "supervisor-south", "coordinator", "westshire-officer",
@@ -529,18 +531,19 @@ def people(app, objects):
             select(User).where(User.issuer == demo.IDENTITY))}
         users[ANONYMOUS] = AnonymousUserMixin()
         own = _case_of("Jordan")
-        for kind, flags in {"provider_only": {"provider": True}, "offender_only": {"offender": True},
-                            "victim_only": {"victim": True}}.items():
-            timeline.record(own, kind, kind.replace("_", " "), **flags)
-        # Recorded for the offender only, not for the police (the flag must be honoured both ways).
-        timeline.record(own, "not_police", "private", police=False, offender=True)
+        for kind, to in {"provider_only": Audience.PROVIDER, "offender_only": Audience.OFFENDER,
+                         "victim_only": Audience.VICTIM}.items():
+            timeline.record(own, kind, to=Audience.POLICE | to)
+        # Recorded for the offender only, not for the police (the audiences must be honoured both ways); and for
+        # the scrutiny panel only, which no one reaches from a case.
+        timeline.record(own, "not_police", to=Audience.OFFENDER)
+        timeline.record(own, "scrutiny_only", to=Audience.SCRUTINY)
         # Belongs to Fresh Start's working referral but is for the police only: no provider reads it.
         working = db.session.scalar(select(Referral).where(
             Referral.public_id == uuid.UUID(objects["working_referral"])))
-        timeline.record(own, "referral_police_only", "police only", referral=working)
+        timeline.record(own, "referral_police_only", referral=working)
         # Another north case: the offender and victim persons are not parties to it.
-        timeline.record(_case_of("Ali"), "shared", "visible to every party", provider=True, offender=True,
-                        victim=True)
+        timeline.record(_case_of("Ali"), "shared", to=EVERY_PARTY)
         db.session.flush()
         cases = {"own": own, "other": _case_of("Dana"), "north_other": _case_of("Ali"),
                  "other_force": db.session.scalar(select(Case).where(Case.public_id ==
@@ -605,10 +608,13 @@ def test_visible_timeline_per_party(people):
     everything = {e.kind for e in db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == own.id))}
     assert {"case_opened", "caution_issued", "offender_only", "victim_only", "provider_only"} <= everything
     for key in ("officer-north", "supervisor", "coordinator"):
-        assert _kinds(users[key], own) == everything - {"not_police"}, key
+        assert _kinds(users[key], own) == everything - {"not_police", "scrutiny_only"}, key
+    scrutiny = {e.kind for e in db.session.scalars(timeline_queries.for_scrutiny(own.id))}
+    assert {"scrutiny_only", "case_opened", "caution_issued"} <= scrutiny
+    assert not scrutiny & {"not_police", "offender_only", "victim_only", "provider_only", "offence_added"}
     assert _kinds(users["offender"], own) == {"caution_issued", "conditions_set", "offender_only", "not_police",
                                               "appointment_booked"}
-    assert _kinds(users["victim"], own) == {"caution_issued", "victim_only"}
+    assert _kinds(users["victim"], own) == {"caution_issued", "victim_only", "victim_views"}  # their own views
     # Providers: only the events of their own referrals ("provider_only" belongs to no referral). Fresh Start's
     # manager sees both its referrals; its caseworker only the one assigned to them.
     referral_events = {"referral_sent", "referral_accepted", "appointment_booked"}
@@ -690,7 +696,7 @@ def public_cases(people):
     again = factories.draft(officer, person=own.offender)
     case_services.add_victim(again, own.victims[0].person, enhanced_rights=False, updates_opted_in=True,
                              update_channel="email", by=officer)
-    timeline.record(again, "prepared", "marked for every party", provider=True, offender=True, victim=True)
+    timeline.record(again, "prepared", to=EVERY_PARTY)
     stranger = factories.issued(officer, given="Ola", family="Park")
     db.session.flush()
     return {"again": again, "stranger": stranger}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import re
 from pathlib import Path
 
@@ -281,4 +282,46 @@ def test_upgrading_re_keys_an_intact_audit_chain_and_refuses_a_broken_one(scratc
         db.session.remove()
         with pytest.raises(RuntimeError, match="the audit chain is broken at row 2; it cannot be re-keyed"):
             command.upgrade(config, "head")
+        db.session.remove()
+
+
+# --- timeline audiences (0020) -------------------------------------------------------------------------------
+
+
+def test_timeline_flags_become_audiences_and_summaries_their_text_and_back(scratch_app):
+    from app.timeline.models import Audience, TimelineEvent
+    from app.timeline.wording import words
+
+    old_text = "Your conditions: 2 conditions to complete by 3 March 2027"
+    with scratch_app.app_context():
+        config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+        command.upgrade(config, "head")
+        demo.seed()
+        db.session.commit()
+        db.session.remove()
+        command.downgrade(config, "0019")  # what a deployment before 0020 held: flags and a summary
+        issued = db.session.scalar(text("SELECT id FROM timeline_events WHERE kind = 'conditions_set'"))
+        rows = {kind: (police, victim) for kind, police, victim in db.session.execute(text(
+            "SELECT kind, visible_police, visible_victim FROM timeline_events"
+            " WHERE kind IN ('caution_issued', 'case_opened')"))}
+        assert {k: (bool(p), bool(v)) for k, (p, v) in rows.items()} == {
+            "caution_issued": (True, True), "case_opened": (True, False)}
+        db.session.execute(text("UPDATE timeline_events SET summary = :s, visible_provider = :t WHERE id = :id"),
+                           {"s": old_text, "t": True, "id": issued})
+        db.session.commit()
+        db.session.remove()
+        command.upgrade(config, "head")
+        event = db.session.get(TimelineEvent, issued)
+        assert event.detail["text"] == old_text  # kept, and read by the fallback template
+        assert Audience(event.audiences) == Audience.POLICE | Audience.PROVIDER | Audience.OFFENDER
+        with scratch_app.test_request_context():
+            assert words(event, Audience.POLICE) == old_text
+        untouched = db.session.scalars(sa.select(TimelineEvent).where(TimelineEvent.id != issued)).all()
+        assert untouched and not [e.id for e in untouched if "text" in e.detail]
+        db.session.remove()
+        command.downgrade(config, "0019")
+        back = db.session.execute(text("SELECT summary, detail FROM timeline_events WHERE id = :id"),
+                                  {"id": issued}).one()
+        detail = back.detail if isinstance(back.detail, dict) else json.loads(back.detail)  # SQLite: the text
+        assert back.summary == old_text and "text" not in detail
         db.session.remove()

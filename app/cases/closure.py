@@ -10,6 +10,7 @@ from app.cases.models import ApprovalStatus, Case, CaseStatus, ClosureReason
 from app.compliance import causes as flags
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
+from app.timeline.services import POLICE, SCRUTINY
 from app.timeline.services import record as timeline
 
 
@@ -35,6 +36,6 @@ def close_case(case: Case, *, reason: str, note: str | None, by) -> None:
     case.closure_reason, case.closure_note = closure, (note or "").strip() or None
     case.closed_at, case.closed_by_id = clock.now(), by.id
     db.session.flush()
-    timeline(case, "case_closed", f"Case closed: {closure.label}", by=by, detail={"reason": closure.value})
+    timeline(case, "case_closed", to=POLICE | SCRUTINY, by=by, reason=closure.value, label=closure.label)
     audit.record("case.close", actor=by, obj=case, detail={"reason": closure.value})
     flags.case_left_issue(case)

@@ -43,9 +43,9 @@ def check_condition(case: Case, values: dict, replacing: Condition | None = None
         raise RuleViolation(problems)
 
 
-def _condition_saved(case: Case, condition: Condition, *, kind: str, words: str, action: str, by) -> Condition:
+def _condition_saved(case: Case, condition: Condition, *, kind: str, action: str, by) -> Condition:
     db.session.flush()
-    timeline(case, kind, f"{words}: {condition.type.replace('_', ' ')}", by=by, detail={"type": condition.type})
+    timeline(case, kind, by=by, type=condition.type)
     audit.record(action, actor=by, obj=condition, detail={"case": str(case.public_id)})
     refresh_status(case, by=by)
     return condition
@@ -55,8 +55,7 @@ def add_condition(case: Case, values: dict, *, by) -> Condition:
     check_condition(case, values)
     condition = Condition(**_condition_columns(case, values))
     case.conditions.append(condition)
-    return _condition_saved(case, condition, kind="condition_added", words="Condition added",
-                            action="condition.create", by=by)
+    return _condition_saved(case, condition, kind="condition_added", action="condition.create", by=by)
 
 
 def update_condition(case: Case, condition: Condition, values: dict, *, version: int, by) -> Condition:
@@ -65,8 +64,7 @@ def update_condition(case: Case, condition: Condition, values: dict, *, version:
     check_condition(case, values, replacing=condition)
     for k, v in _condition_columns(case, values).items():
         setattr(condition, k, v)
-    return _condition_saved(case, condition, kind="condition_changed", words="Condition changed",
-                            action="condition.update", by=by)
+    return _condition_saved(case, condition, kind="condition_changed", action="condition.update", by=by)
 
 
 def confirm_conditions(case: Case, *, by) -> None:
@@ -78,7 +76,7 @@ def confirm_conditions(case: Case, *, by) -> None:
     for condition in case.conditions:
         condition.decided_at = now
     db.session.flush()
-    timeline(case, "conditions_confirmed", "Conditions confirmed against the victims' views", by=by)
+    timeline(case, "conditions_confirmed", by=by)
     audit.record("case.conditions_confirm", actor=by, obj=case)
     refresh_status(case, by=by)
 
@@ -88,5 +86,5 @@ def remove_condition(case: Case, condition: Condition, *, by) -> None:
     audit.record("condition.delete", actor=by, obj=condition, detail={"case": str(case.public_id)})
     case.conditions.remove(condition)
     db.session.flush()
-    timeline(case, "condition_removed", f"Condition removed: {kind.replace('_', ' ')}", by=by, detail={"type": kind})
+    timeline(case, "condition_removed", by=by, type=kind)
     refresh_status(case, by=by)

@@ -9,6 +9,7 @@ from app.compliance import services as compliance
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.people.models import Person
+from app.timeline.services import OFFENDER, POLICE
 from app.timeline.services import record as timeline
 
 CONTACT_FIELDS = ("address", "postcode", "email", "phone", "preferred_channel", "reminders_opt_out")
@@ -36,9 +37,11 @@ def correct_contact_details(case: Case, person: Person, values: dict, *, by) -> 
             if person.id == case.offender_id:
                 compliance.contact_corrected(case, MEDIUM_OF[k])
     db.session.flush()
-    whose = "the person cautioned" if person.id == case.offender_id else "a victim"
-    timeline(case, "contact_corrected", f"Contact details of {whose} corrected", by=by,
-             detail={"fields": changed})
+    # The person whose details they are reads it too (a victim alone, of the case's victims).
+    if person.id == case.offender_id:
+        timeline(case, "contact_corrected", to=POLICE | OFFENDER, by=by, whose="offender", fields=changed)
+    else:
+        timeline(case, "contact_corrected", victim=person, by=by, whose="victim", fields=changed)
     # Field names only: no personal data in the audit detail.
     audit.record("person.correct", actor=by, obj=person, purpose=f"case {case.reference}",
                  detail={"fields": changed, "case": str(case.public_id)})

@@ -29,8 +29,8 @@ from app.cases.packs import disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
-from app.formats import long_date
 from app.people.models import Person, SpecialCategory
+from app.timeline.services import OFFENDER, POLICE, SCRUTINY, VICTIM
 from app.timeline.services import record as timeline
 
 
@@ -68,7 +68,7 @@ def start_case(*, officer, team, regime: str, disposal_type: str, given_name: st
                 force_id=team.organisation_id, team_id=team.id, officer_id=officer.id, offender=person)
     db.session.add(case)
     db.session.flush()
-    timeline(case, "case_opened", f"Case {case.reference} opened", by=officer)
+    timeline(case, "case_opened", to=POLICE | SCRUTINY, by=officer, reference=case.reference)
     audit.record("case.create", actor=officer, obj=case)
     return case
 
@@ -88,7 +88,7 @@ def update_offender(case: Case, values: dict, special: dict | None, *, by) -> No
         for k, v in special.items():
             setattr(row, k, v)
     db.session.flush()
-    timeline(case, "offender_updated", "Details of the person updated", by=by)
+    timeline(case, "offender_updated", by=by)
     # Field names only: no personal data in the audit detail.
     audit.record("person.update", actor=by, obj=person, purpose=f"case {case.reference}", detail={"fields": changed})
     refresh_status(case, by=by)
@@ -111,7 +111,7 @@ def add_offence(case: Case, *, code: str, committed_on: date, location: str, by)
     case.offences.append(link)
     case.offence_summary = _offence_summary(case)
     db.session.flush()
-    timeline(case, "offence_added", f"Offence added: {offence.title}", by=by, detail={"code": offence.code})
+    timeline(case, "offence_added", by=by, code=offence.code, title=offence.title)
     audit.record("case.offence_add", actor=by, obj=case, detail={"offence": offence.code})
     refresh_status(case, by=by)
     return link
@@ -122,7 +122,7 @@ def remove_offence(case: Case, link: CaseOffence, *, by) -> None:
     case.offences.remove(link)
     case.offence_summary = _offence_summary(case)
     db.session.flush()
-    timeline(case, "offence_removed", f"Offence removed: {title}", by=by, detail={"code": code})
+    timeline(case, "offence_removed", by=by, code=code, title=title)
     audit.record("case.offence_remove", actor=by, obj=case, detail={"offence": code})
     refresh_status(case, by=by)
 
@@ -134,7 +134,7 @@ def add_victim(case: Case, person: Person, *, enhanced_rights: bool, updates_opt
     case.victims.append(link)
     case.no_victims = False
     db.session.flush()
-    timeline(case, "victim_added", "Victim added to the case", by=by)
+    timeline(case, "victim_added", by=by)
     audit.record("case.victim_add", actor=by, obj=case)
     refresh_status(case, by=by)
     return link
@@ -156,7 +156,7 @@ def remove_victim(case: Case, link: CaseVictim, *, by) -> None:
             condition.remedy_for = None  # it no longer answers anyone's request
     case.victims.remove(link)  # and their views with them
     db.session.flush()
-    timeline(case, "victim_removed", "Victim removed from the case", by=by)
+    timeline(case, "victim_removed", by=by)
     audit.record("case.victim_remove", actor=by, obj=case)
     refresh_status(case, by=by)
 
@@ -166,7 +166,7 @@ def record_no_victims(case: Case, *, by) -> None:
         raise RuleViolation("This case has victims. Remove them first if they were added by mistake.")
     case.no_victims = True
     db.session.flush()
-    timeline(case, "no_victims", "Recorded that the offence has no victims", by=by)
+    timeline(case, "no_victims", by=by)
     audit.record("case.no_victims", actor=by, obj=case)
     refresh_status(case, by=by)
 
@@ -207,11 +207,8 @@ def record_screening(case: Case, answers: dict, *, by) -> Screening:
             case.approvals.append(Approval(kind=kind, requested_by_id=by.id, requested_at=clock.now(),
                                            pack_version=pack.version))
     db.session.flush()
-    outcome = "eligible" if result.eligible else "not eligible"
-    if result.eligible and result.approvals:
-        outcome += ", waiting for a supervisor's approval"
     detail = {"eligible": result.eligible, "approvals": list(result.approvals)}
-    timeline(case, "screened", f"Eligibility screened: {outcome}", by=by, detail=detail)
+    timeline(case, "screened", to=POLICE | SCRUTINY, by=by, **detail)
     audit.record("case.screen", actor=by, obj=case, detail=detail)
     refresh_status(case, by=by)
     return screening
@@ -228,9 +225,7 @@ def decide_approval(approval: Approval, *, approve: bool, comment: str | None, b
     approval.comment = (comment or "").strip() or None
     db.session.flush()
     label = readiness.APPROVAL_LABELS.get(approval.kind, approval.kind)
-    verb = "approved" if approve else "returned to the officer"
-    timeline(case, f"approval_{approval.status.value}", f"{label}: {verb} by a supervisor", by=by,
-             detail={"kind": approval.kind})
+    timeline(case, f"approval_{approval.status.value}", to=POLICE | SCRUTINY, by=by, kind=approval.kind, label=label)
     audit.record(f"approval.{'approve' if approve else 'return'}", actor=by, obj=case, detail={"kind": approval.kind})
     refresh_status(case, by=by)
 
@@ -240,7 +235,7 @@ def record_needs(case: Case, levels: dict[str, str], *, by) -> NeedsAssessment:
     assessment = NeedsAssessment(levels=dict(levels), assessed_by_id=by.id)
     case.needs_assessments.append(assessment)
     db.session.flush()
-    timeline(case, "needs_assessed", "Needs assessed", by=by)
+    timeline(case, "needs_assessed", by=by)
     audit.record("case.needs_assess", actor=by, obj=case)
     refresh_status(case, by=by)
     return assessment
@@ -253,9 +248,9 @@ def record_victim_view(case: Case, link: CaseVictim, values: dict, *, by) -> Vic
     view.recorded_by_id = by.id
     link.view = view
     db.session.flush()
-    words = "could not be contacted after reasonable efforts" if view.could_not_contact else "views recorded"
-    timeline(case, "victim_views", f"Victim's views: {words}", by=by,
-             detail={"attempts": len(view.attempts or []), "could_not_contact": view.could_not_contact})
+    # The victim reads that their views were recorded; only the police read that they could not be reached.
+    timeline(case, "victim_views", victim=None if view.could_not_contact else link.person, by=by,
+             attempts=len(view.attempts or []), could_not_contact=view.could_not_contact)
     audit.record("case.victim_views", actor=by, obj=case, detail={"could_not_contact": view.could_not_contact})
     refresh_status(case, by=by)
     return view
@@ -264,10 +259,6 @@ def record_victim_view(case: Case, link: CaseVictim, values: dict, *, by) -> Vic
 # --- the state machine -------------------------------------------------------------------------------------------
 
 _ORDER = [CaseStatus.DRAFT, CaseStatus.SCREENING, CaseStatus.READY]
-_STEP_WORDS = {(CaseStatus.SCREENING, True): "Details complete: the case moved to screening",
-               (CaseStatus.READY, True): "Everything is in place: the caution can be issued",
-               (CaseStatus.SCREENING, False): "Something needs doing before the caution can be issued",
-               (CaseStatus.DRAFT, False): "The case is back to draft: some details are missing"}
 
 
 def refresh_status(case: Case, *, by) -> None:
@@ -280,7 +271,7 @@ def refresh_status(case: Case, *, by) -> None:
         up = _ORDER.index(target) > _ORDER.index(case.status)
         step = _ORDER[_ORDER.index(case.status) + (1 if up else -1)]
         case.move_to(step)
-        timeline(case, "status_changed", _STEP_WORDS[(step, up)], by=by, detail={"status": step.value})
+        timeline(case, "status_changed", by=by, status=step.value, up=up)
         audit.record("case.status", actor=by, obj=case, detail={"status": step.value})
     db.session.flush()
 
@@ -326,8 +317,7 @@ def prepare_issue(case: Case, checklist: dict, *, deadline: date, extension_reas
         case.approvals.append(Approval(kind=DEADLINE_EXTENSION, requested_by_id=by.id, requested_at=clock.now(),
                                        pack_version=pack.version))
     db.session.flush()
-    timeline(case, "pre_issue_checked", "Pre-issue checklist completed and deadline set", by=by,
-             detail={"extended": extended})
+    timeline(case, "pre_issue_checked", by=by, extended=extended)
     audit.record("case.pre_issue", actor=by, obj=case, detail={"extended": extended})
 
 
@@ -362,10 +352,10 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, admini
     case.issued_on = today
     case.move_to(CaseStatus.ISSUED)
     db.session.flush()
-    timeline(case, "caution_issued", f"{disposal_of(case).label} given", by=by, offender=True, victim=True,
-             detail={"document": document.sha256})
-    n = len(case.conditions)
-    timeline(case, "conditions_set", f"Your conditions: {n} condition{'s' if n != 1 else ''} to complete by "
-                                     f"{long_date(case.deadline)}", by=by, offender=True)
+    disposal = disposal_of(case)
+    timeline(case, "caution_issued", to=POLICE | OFFENDER | VICTIM | SCRUTINY, by=by, document=document.sha256,
+             disposal=disposal.label, noun=disposal.noun, on=today.isoformat())
+    timeline(case, "conditions_set", to=POLICE | OFFENDER | SCRUTINY, by=by, count=len(case.conditions),
+             deadline=case.deadline.isoformat())
     audit.record("case.issue", actor=by, obj=case, detail={"document_sha256": document.sha256})
     return document

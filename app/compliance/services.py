@@ -24,7 +24,7 @@ from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.notifications.services import notify_staff, staff_rows, write
 from app.people.models import CHANNELS
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
 from app.timeline.services import record as timeline
 
 TEMPLATE = "flag_raised"
@@ -66,13 +66,9 @@ def _values(cause: Cause, now) -> dict:
             "condition_id": cause.condition_id, "status": FlagStatus.OPEN, "raised_at": now}
 
 
-def summary(reason: str) -> str:
-    """The police timeline's words for a flag raised."""
-    return f"Flag raised: {reason}"[:300]
-
-
 def _detail(public_id: uuid.UUID, cause: Cause) -> dict:
-    return {"flag": str(public_id), "kind": cause.kind.value}
+    """What the police timeline's words for a flag raised need (the police alone read it)."""
+    return {"flag": str(public_id), "kind": cause.kind.value, "reason": cause.reason[:300]}
 
 
 def message_key(public_id: uuid.UUID) -> str:
@@ -115,8 +111,7 @@ def raise_flag(case, kind: FlagKind, key: str, reason: str, *, appointment=None,
                               execution_options={"populate_existing": True}).first()
     if flag is None:
         return None
-    timeline(case, "flag_raised", summary(cause.reason), police=True, referral=referral,
-             detail=_detail(flag.public_id, cause))
+    timeline(case, "flag_raised", referral=referral, **_detail(flag.public_id, cause))
     _audit(flag.public_id, cause)
     notify_staff(case.officer, message_key(flag.public_id), TEMPLATE, personalisation(cause), case_id=case.id)
     return flag
@@ -136,9 +131,8 @@ def raise_many(causes: list[Cause]) -> int:
         for _, public_id, key in done:
             cause = chunk[key]
             events.append({"case_id": cause.case_id, "occurred_at": now, "actor_id": None, "kind": "flag_raised",
-                           "summary": summary(cause.reason), "detail": _detail(public_id, cause),
-                           "visible_police": True, "visible_provider": False, "visible_offender": False,
-                           "visible_victim": False, "referral_id": cause.referral_id, "corrects_id": None})
+                           "detail": _detail(public_id, cause), "audiences": int(Audience.POLICE),
+                           "victim_id": None, "referral_id": cause.referral_id, "corrects_id": None})
             messages += _staff_rows(cause, public_id)
             _audit(public_id, cause)
         db.session.execute(insert(TimelineEvent), events)

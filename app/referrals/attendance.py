@@ -14,8 +14,9 @@ from app.errors import Conflict, InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, OutcomeRecord
 from app.referrals.outcomes import outcomes
-from app.referrals.services import _check_version, _start_work, _when
+from app.referrals.services import _check_version, _start_work
 from app.timeline.models import TimelineEvent
+from app.timeline.services import POLICE, PROVIDER, SCRUTINY
 from app.timeline.services import record as timeline
 
 
@@ -69,20 +70,14 @@ def record_attendance(appointment: Appointment, *, code: str, note: str | None, 
         db.session.flush()  # the version check in the UPDATE: a concurrent writer's change fails it
     except StaleDataError:
         raise Conflict(appointment) from None
-    on = _when(appointment.starts_at)
-    detail = {"outcome": code, "can_count": outcome.can_count,
-              "corrected_from": previous.code if previous else None}
+    detail = {"outcome": code, "can_count": outcome.can_count, "corrected_from": previous.code if previous else None,
+              "label": outcome.label, "service": referral.service.name, "at": appointment.starts_at.isoformat()}
     if previous and previous.code == code:  # the same outcome, its note changed: the timeline entry still holds
         event = corrected
-    elif previous:
-        summary = (f"{referral.service.name}: Corrected: {outcome.label.lower()} (was: {previous.label.lower()}) "
-                   f"for the appointment on {on}")
-        event = timeline(referral.case, "attendance_corrected", summary, by=by, provider=True, referral=referral,
-                         detail=detail, corrects=corrected)
     else:
-        words = "Missed appointment" if outcome.can_count else "Attendance"
-        event = timeline(referral.case, "attendance_recorded", f"{referral.service.name}: {words} on {on}: "
-                         f"{outcome.label.lower()}", by=by, provider=True, referral=referral, detail=detail)
+        kind, was = ("attendance_corrected", {"was": previous.label}) if previous else ("attendance_recorded", {})
+        event = timeline(referral.case, kind, to=POLICE | PROVIDER | SCRUTINY, by=by, referral=referral,
+                         corrects=corrected, **detail, **was)
     record = OutcomeRecord(appointment_id=appointment.id, outcome=code, note=note, recorded_by_id=writer,
                            recorded_at=now, timeline_event_id=getattr(event, "id", None))
     appointment.outcome_history.append(record)

@@ -32,6 +32,7 @@ from app.referrals.models import (
     Referral,
     ReferralStatus,
 )
+from app.timeline.services import OFFENDER, POLICE, PROVIDER, SCRUTINY
 from app.timeline.services import record as timeline
 
 PARTIES = {"person": "The person", "provider": "The provider", "police": "The police"}
@@ -88,9 +89,8 @@ def send_referral(case: Case, condition: Condition, service: Service, *, risks: 
     db.session.add(referral)
     db.session.flush()
     agreed = {"victim_agreed": True} if victim_agreed else {}
-    timeline(case, "referral_sent", f"Referred to {service.name} ({service.provider.name})"
-             + ("; the victim agreed to the referral carrying their details" if victim_agreed else ""), by=by,
-             provider=True, referral=referral, detail={"service": str(service.public_id)} | agreed)
+    timeline(case, "referral_sent", to=POLICE | PROVIDER | SCRUTINY, by=by, referral=referral,
+             service_id=str(service.public_id), service=service.name, provider=service.provider.name, **agreed)
     # A disclosure of personal data to a provider: recorded with its recipient (and, for a restorative referral
     # the victim agreed to, that the victim's details may be in it).
     audit.record("referral.send", actor=by, obj=referral, purpose="referral to an intervention provider",
@@ -104,8 +104,8 @@ def accept_referral(referral: Referral, caseworker, *, by) -> None:
     referral.move_to(ReferralStatus.ACCEPTED)
     referral.caseworker_id, referral.decided_by_id, referral.decided_at = caseworker.id, by.id, clock.now()
     db.session.flush()
-    timeline(referral.case, "referral_accepted", f"{referral.service.name} accepted the referral; caseworker "
-             f"{caseworker.display_name}", by=by, provider=True, referral=referral)
+    timeline(referral.case, "referral_accepted", to=POLICE | PROVIDER, by=by, referral=referral,
+             service=referral.service.name, caseworker=caseworker.display_name)
     audit.record("referral.accept", actor=by, obj=referral)
     flags.referral_decided(referral)
 
@@ -116,8 +116,8 @@ def decline_referral(referral: Referral, reason: str, *, by) -> None:
     referral.move_to(ReferralStatus.DECLINED)
     referral.decline_reason, referral.decided_by_id, referral.decided_at = reason.strip(), by.id, clock.now()
     db.session.flush()
-    timeline(referral.case, "referral_declined", f"{referral.service.name} declined the referral: refer the "
-             "person elsewhere", by=by, provider=True, referral=referral, detail={"reason": reason.strip()})
+    timeline(referral.case, "referral_declined", to=POLICE | PROVIDER, by=by, referral=referral,
+             service=referral.service.name, reason=reason.strip())
     audit.record("referral.decline", actor=by, obj=referral)
     flags.referral_decided(referral)
 
@@ -130,8 +130,8 @@ def add_note(referral: Referral, text: str, *, by) -> ProgressNote:
     note = ProgressNote(referral_id=referral.id, author_id=by.id, written_at=clock.now(), text=text.strip())
     db.session.add(note)
     db.session.flush()
-    timeline(referral.case, "progress_note", f"Progress note from {referral.service.name}", by=by, provider=True,
-             referral=referral)
+    timeline(referral.case, "progress_note", to=POLICE | PROVIDER, by=by, referral=referral,
+             service=referral.service.name)
     audit.record("referral.note", actor=by, obj=referral)
     return note
 
@@ -158,9 +158,8 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
     condition = referral.condition
     condition.outcome, condition.outcome_on = outcome, clock.today()
     db.session.flush()
-    timeline(referral.case, "referral_ended", f"{referral.service.name} reported the service "
-             f"{END_OUTCOMES[outcome].lower()}: the officer reviews the condition", by=by, provider=True,
-             referral=referral, detail={"outcome": outcome})
+    timeline(referral.case, "referral_ended", to=POLICE | PROVIDER | SCRUTINY, by=by, referral=referral,
+             service=referral.service.name, outcome=outcome)
     audit.record("referral.end", actor=by, obj=referral, detail={"outcome": outcome})
     flags.referral_ended(referral)
 
@@ -231,10 +230,9 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     db.session.add(appointment)
     _start_work(referral)
     db.session.flush()
-    what = f"group session “{group.title}”" if group else "appointment"
-    when = f"on {_when(starts_at)}, entered late" if late else f"booked for {_when(starts_at)}"
-    timeline(referral.case, "appointment_booked", f"{referral.service.name}: {what} {when}", by=by, provider=True,
-             offender=True, referral=referral)
+    timeline(referral.case, "appointment_booked", to=POLICE | PROVIDER | OFFENDER, by=by, referral=referral,
+             service=referral.service.name, at=starts_at.isoformat(), group=group.title if group else None,
+             late=late)
     audit.record("appointment.create", actor=by, obj=appointment)
     if not late:
         reminders.booked(appointment, referral)
@@ -270,9 +268,9 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
     db.session.flush()
     referral = appointment.referral
-    timeline(referral.case, "appointment_moved", f"{referral.service.name}: appointment on {_when(old)} moved to "
-             f"{_when(starts_at)} ({PARTIES[requested_by].lower()} asked)", by=by, provider=True, offender=True,
-             referral=referral)
+    timeline(referral.case, "appointment_moved", to=POLICE | PROVIDER | OFFENDER, by=by, referral=referral,
+             service=referral.service.name, was_at=old.isoformat(), at=starts_at.isoformat(),
+             asked=PARTIES[requested_by].lower())
     audit.record("appointment.reschedule", actor=by, obj=appointment, detail={"requested_by": requested_by})
     reminders.moved(appointment, referral, old)
     return appointment
@@ -294,9 +292,8 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
     appointment.cancel_reason = reason.strip()
     db.session.flush()
     referral = appointment.referral
-    timeline(referral.case, "appointment_cancelled", f"{referral.service.name}: appointment on "
-             f"{_when(appointment.starts_at)} cancelled by {PARTIES[party].lower()}", by=by, provider=True,
-             offender=True, referral=referral)
+    timeline(referral.case, "appointment_cancelled", to=POLICE | PROVIDER | OFFENDER, by=by, referral=referral,
+             service=referral.service.name, at=appointment.starts_at.isoformat(), party=PARTIES[party].lower())
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
     reminders.cancelled(appointment, referral)
 

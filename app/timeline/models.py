@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
@@ -12,8 +13,25 @@ from app.db import JSONDocument
 from app.extensions import db
 
 
+class Audience(enum.IntFlag):
+    """Who may read an event: a bit each, stored as one integer (a case's events are read by case first, so the
+    bit test needs no index of its own)."""
+
+    POLICE = 1
+    PROVIDER = 2  # the provider of the event's referral only
+    OFFENDER = 4  # the person cautioned
+    VICTIM = 8  # every victim of the case, or only the event's `victim_id`
+    SCRUTINY = 16  # the scrutiny panel: anonymised wording
+
+    @property
+    def word(self) -> str:
+        """The audience's name in templates: "police", "provider", ..."""
+        return (self.name or "").lower()
+
+
 class TimelineEvent(db.Model):
-    """One event on a case's shared timeline; each party's view is a filter on the visibility flags."""
+    """One event on a case's shared timeline: its kind and what its wording needs (`detail`); the words each
+    audience reads come from the template for its kind (app/timeline/wording.py)."""
 
     __tablename__ = "timeline_events"
     __table_args__ = (Index("ix_timeline_events_case_time", "case_id", "occurred_at"),)
@@ -23,12 +41,10 @@ class TimelineEvent(db.Model):
     occurred_at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(48))
-    summary: Mapped[str] = mapped_column(String(300))
     detail: Mapped[dict] = mapped_column(JSONDocument, default=dict)
-    visible_police: Mapped[bool] = mapped_column(default=True)
-    visible_provider: Mapped[bool] = mapped_column(default=False)
-    visible_offender: Mapped[bool] = mapped_column(default=False)
-    visible_victim: Mapped[bool] = mapped_column(default=False)
+    audiences: Mapped[int] = mapped_column(default=int(Audience.POLICE))
+    # With VICTIM: the one victim (a person) who sees the event; none, every victim of the case.
+    victim_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     # The referral an event belongs to: providers see only the events of their own referrals.
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
     # A correction names the event it corrects; that event stays, shown as corrected.

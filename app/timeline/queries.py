@@ -5,13 +5,26 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
 
-POLICE = TimelineEvent.visible_police
-PROVIDER = TimelineEvent.visible_provider
-OFFENDER = TimelineEvent.visible_offender
-VICTIM = TimelineEvent.visible_victim
 REFERRAL = TimelineEvent.referral_id
+
+
+def seen_by(audience: Audience | None):
+    """The events recorded for `audience` (a test of its bit); no audience, none."""
+    return TimelineEvent.audiences.op("&")(int(audience)) != 0 if audience else false()
+
+
+def for_victims(person_ids: list[int]):
+    """The events for these victims (one person's records in a case): those for every victim of the case, and
+    those for them alone."""
+    return and_(seen_by(Audience.VICTIM),
+                or_(TimelineEvent.victim_id.is_(None), TimelineEvent.victim_id.in_(person_ids)))
+
+
+def for_scrutiny(case_id: int) -> Select:
+    """What the scrutiny panel would read of a case (no page shows it yet)."""
+    return of_case(case_id, seen_by(Audience.SCRUTINY))
 
 
 def of_case(case_id: int, *where) -> Select:

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from app import clock
 from app.extensions import db
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
+
+# The audiences by name, for short call sites: `timeline(case, kind, to=POLICE | OFFENDER)`.
+POLICE, PROVIDER, OFFENDER, VICTIM, SCRUTINY = (Audience.POLICE, Audience.PROVIDER, Audience.OFFENDER,
+                                                Audience.VICTIM, Audience.SCRUTINY)
 
 
-def record(case, kind: str, summary: str, *, by=None, detail: dict | None = None, police: bool = True,
-           provider: bool = False, offender: bool = False, victim: bool = False, referral=None,
-           corrects: TimelineEvent | None = None) -> TimelineEvent:
-    """Add an event to the case's timeline. The police see it unless told otherwise; the other flags say which
-    parties may too (a provider only when the event belongs to one of its referrals). `corrects` is the event this
-    one corrects: it stays on the timeline, shown as corrected. Flushes; never commits."""
+def record(case, kind: str, /, *, to: Audience = POLICE, victim=None, by=None, referral=None,
+           corrects: TimelineEvent | None = None, **detail) -> TimelineEvent:
+    """Add an event to the case's timeline for the audiences `to` (the police only unless told otherwise; a
+    provider only when the event belongs to one of its referrals). `victim`: the one victim of the case who sees
+    it (VICTIM is implied); with VICTIM and no `victim`, every victim does. `detail`: what the wording of `kind`
+    needs, as JSON values (dates as ISO strings; any name, `kind` too). `corrects`: the event this one corrects,
+    which stays on the timeline, shown as corrected. Flushes; never commits."""
+    if victim is not None:
+        to |= VICTIM
     event = TimelineEvent(case_id=case.id, occurred_at=clock.now(), actor_id=getattr(by, "id", None), kind=kind,
-                          summary=summary, detail=detail or {}, visible_police=police, visible_provider=provider,
-                          visible_offender=offender, visible_victim=victim, referral_id=getattr(referral, "id", None),
-                          corrects_id=getattr(corrects, "id", None))
+                          detail=detail, audiences=int(to), victim_id=getattr(victim, "id", None),
+                          referral_id=getattr(referral, "id", None), corrects_id=getattr(corrects, "id", None))
     db.session.add(event)
     db.session.flush()
     return event

@@ -16,7 +16,8 @@ from app.cases.models import Case
 from app.extensions import db
 from app.people.models import Person
 from app.referrals import services as referrals
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
+from app.timeline.wording import words
 from tests import factories
 from tests.cases.test_workflow_routes import Officer
 
@@ -109,7 +110,10 @@ def test_a_new_phone_number_after_issue_is_audited_and_on_the_timeline_and_the_d
         assert row.detail == {"fields": ["address", "phone", "postcode"], "case": issued["case"]}
         event = db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id,
                                                                TimelineEvent.kind == "contact_corrected")).one()
-        assert "07700" not in event.summary
+        assert "07700" not in str(event.detail) and event.detail["fields"] == ["address", "phone", "postcode"]
+        assert words(event, Audience.POLICE) == "Contact details of the person cautioned corrected"
+        assert words(event, Audience.OFFENDER) == "Your contact details were corrected"
+        assert Audience(event.audiences) == Audience.POLICE | Audience.OFFENDER
         # What was signed is what was signed: the stored text and its hash, and the document page, are unchanged.
         assert (case.document.sha256, case.document.text) == (issued["sha256"], issued["text"])
         assert "1 High Street" in case.document.text

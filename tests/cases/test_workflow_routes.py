@@ -24,7 +24,7 @@ from app.cases.models import (
 )
 from app.extensions import db
 from app.people.models import Person
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
@@ -198,9 +198,10 @@ def test_new_case_to_issued_with_two_conditions(app, login_as):
 
         assert hashlib.sha256(stored.text.encode()).hexdigest() == stored.sha256
         kinds = {e.kind: e for e in db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id))}
-        assert kinds["caution_issued"].visible_offender and kinds["caution_issued"].visible_victim
-        assert kinds["conditions_set"].visible_offender and not kinds["conditions_set"].visible_victim
-        assert not kinds["offence_added"].visible_offender
+        audiences = {kind: Audience(event.audiences) for kind, event in kinds.items()}
+        assert audiences["caution_issued"] == Audience.POLICE | Audience.OFFENDER | Audience.VICTIM | Audience.SCRUTINY
+        assert audiences["conditions_set"] == Audience.POLICE | Audience.OFFENDER | Audience.SCRUTINY
+        assert audiences["offence_added"] == Audience.POLICE
     # After issue: the details can no longer change (the page leads to the contact-details corrections instead),
     # and the signed document stays readable.
     r = officer.client.get(f"/cases/{cid}/offender")

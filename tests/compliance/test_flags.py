@@ -20,7 +20,8 @@ from app.notifications.messages import render
 from app.notifications.models import Notification
 from app.notifications.timings import get as timings
 from app.referrals import services as referrals
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
+from app.timeline.wording import words
 from tests import factories
 
 pytestmark = pytest.mark.calendar  # the sweep reads the clock: CI runs these again on hostile dates
@@ -81,7 +82,8 @@ def test_a_missed_appointment_is_flagged_when_recorded_once_with_one_message_per
     assert messages(flag) == ["email", "in_app"]
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.case_id == case.id,
                                                           TimelineEvent.kind == "flag_raised"))
-    assert event.visible_police and not (event.visible_provider or event.visible_offender or event.visible_victim)
+    assert Audience(event.audiences) == Audience.POLICE
+    assert words(event, Audience.POLICE) == "Flag raised: Missed appointment on 3 November 2026 (Did not attend)"
     db.session.commit()
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "flag.raise",
                                                         AuditEvent.object_id == str(flag.public_id))) == 1

@@ -20,7 +20,8 @@ from app.people.models import SpecialCategory
 from app.referrals import queries, services
 from app.referrals.models import Appointment, AppointmentChange, AppointmentStatus, Referral, ReferralStatus
 from app.referrals.outcomes import counting_codes, outcomes
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
+from app.timeline.wording import words
 from tests import factories
 
 pytestmark = pytest.mark.calendar  # CI runs these again on hostile dates
@@ -58,7 +59,10 @@ def test_decline_needs_a_reason_and_the_officer_may_refer_again(world):
     services.decline_referral(world.sent, "No places for six weeks", by=world.users["freshstart-manager"])
     assert world.sent.status is ReferralStatus.DECLINED
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "referral_declined"))
-    assert "refer the person elsewhere" in event.summary and event.referral_id == world.sent.id
+    assert event.referral_id == world.sent.id and event.detail["reason"] == "No places for six weeks"
+    police = "Alcohol awareness course declined the referral: refer the person elsewhere"
+    assert words(event, Audience.POLICE) == police
+    assert words(event, Audience.PROVIDER) == "Alcohol awareness course declined the referral"
     with pytest.raises(InvalidTransition):
         services.accept_referral(world.sent, world.users["freshstart-caseworker"],
                                  by=world.users["freshstart-manager"])
@@ -298,7 +302,8 @@ def test_attendance_rules_per_code(world, code):
                                                         case_attention.needs_attention(clock.today(), 0)))
     assert (attention is not None) == outcome.can_count
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "attendance_recorded"))
-    assert event.visible_provider and event.referral_id == referral.id and not event.visible_offender
+    assert Audience(event.audiences) == Audience.POLICE | Audience.PROVIDER | Audience.SCRUTINY
+    assert event.referral_id == referral.id
 
 
 def test_the_configured_codes():
@@ -414,7 +419,7 @@ def test_end_of_service_updates_the_condition_and_tells_the_officer(world):
     assert referral.status is ReferralStatus.ENDED_EARLY and referral.end_reason == "Moved out of the area"
     assert referral.condition.outcome == "ended_early" and referral.condition.outcome_on == clock.today()
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "referral_ended"))
-    assert event.visible_police and "officer reviews" in event.summary
+    assert Audience.POLICE in Audience(event.audiences) and "officer reviews" in words(event, Audience.POLICE)
     # The case itself is untouched: only an officer decides on non-compliance.
     assert world.case.status is CaseStatus.ISSUED
     with pytest.raises(InvalidTransition):

@@ -16,7 +16,8 @@ from app.errors import RuleViolation
 from app.extensions import db
 from app.referrals import services
 from app.referrals.models import Referral
-from app.timeline.models import TimelineEvent
+from app.timeline.models import Audience, TimelineEvent
+from app.timeline.wording import words
 from tests import factories
 from tests.cases.test_workflow_routes import Officer
 
@@ -146,7 +147,7 @@ def test_a_restorative_referral_the_victim_agreed_to_may_carry_their_details(ctx
     sent = services.send_referral(case, case.conditions[0], rj, risks=risks, victim_agreed=True, by=officer)
     assert sent.victim_agreed and sent.dataset["risks"] == risks
     event = db.session.scalar(select(TimelineEvent).where(TimelineEvent.referral_id == sent.id))
-    assert event.detail["victim_agreed"] is True and "the victim agreed" in event.summary
+    assert event.detail["victim_agreed"] is True and "the victim agreed" in words(event, Audience.POLICE)
     audit_row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.send",
                                                            AuditEvent.object_id == str(sent.public_id)))
     assert audit_row.detail["victim_agreed"] is True

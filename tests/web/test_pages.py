@@ -194,10 +194,11 @@ def test_an_issued_case_links_to_its_signed_document_and_a_draft_does_not(app, l
 
 
 @pytest.mark.parametrize(("persona", "shown", "hidden"), [
-    ("offender", ["Adult conditional caution given", "Your conditions: 2 conditions"],
-     ["Eligibility screened", "Referred to Alcohol awareness course", "Victim added to the case"]),
-    ("victim", ["Adult conditional caution given"],
-     ["Your conditions", "Eligibility screened", "Referred to Alcohol awareness course"]),
+    ("offender", ["You were given a caution on", "Your conditions: 2 conditions"],
+     ["Eligibility screened", "Referred to Alcohol awareness course", "Victim added to the case",
+      "Adult conditional caution given"]),
+    ("victim", ["The person who committed the offence was given a caution on"],
+     ["Your conditions", "Eligibility screened", "Referred to Alcohol awareness course", "You were given"]),
 ])
 def test_the_public_home_pages_show_only_their_own_partys_events(login_as, persona, shown, hidden):
     html = login_as(persona).get("/").get_data(as_text=True)
