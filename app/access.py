@@ -395,3 +395,6 @@ def visible_group_sessions(user) -> Select:
 
 def group_session_or_404(public_id, load=()) -> GroupSession:
     return _one_or_404(visible_group_sessions(current_user).options(*load), GroupSession.public_id, public_id)
+
+
+from app.access_staff import *  # noqa: E402,F403  (the staff administration rules: one access module, two files)
