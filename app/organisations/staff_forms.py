@@ -32,7 +32,7 @@ class _Place:
         return Role(self.role.data)
 
     def chosen_team(self):
-        return self.teams.get(self.team.data) if hasattr(self, "team") else None
+        return self.teams.get(self.team.data) if self.team is not None else None
 
 
 class InviteForm(_Place, Form):
