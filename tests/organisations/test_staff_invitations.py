@@ -3,6 +3,8 @@ through the sign-in service and through the real OIDC flow with the development 
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +21,7 @@ from app.notifications import messages
 from app.notifications.models import Notification
 from app.organisations import staff
 from app.organisations.models import Membership, Organisation, OrgKind, Role, StaffInvitation
-from config.settings import OIDCProvider
+from config.settings import ConfigError, OIDCProvider, providers_from_env
 from tests import factories
 from tests.conftest import csrf_from
 
@@ -268,3 +270,16 @@ def test_no_invitation_row_holds_the_token(app, demo_data):
         row = db.session.scalars(select(StaffInvitation)).one()
         assert row.token_hash == staff.token_hash(token) and len(row.token_hash) == 64
         db.session.remove()
+
+
+def test_roles_claim_settings_are_checked_at_start_up():
+    raw = {"name": "police", "label": "Police", "issuer": "https://idp.example", "client_id": "c",
+           "client_secret": "s", "kind": "staff"}
+    [ok] = providers_from_env({"OIDC_PROVIDERS": json.dumps([raw | {
+        "roles_claim": "groups", "role_map": {"admins": "coordinator"}}])})
+    assert ok.roles_claim == "groups" and ok.role_map == {"admins": "coordinator"}
+    for bad, words in (({"role_map": {"admins": "coordinator"}}, "no roles_claim"),
+                       ({"roles_claim": "groups", "role_map": {"admins": "emperor"}}, "unknown role(s) emperor"),
+                       ({"roles_claim": "groups", "role_map": ["admins"]}, "must map claim values")):
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            providers_from_env({"OIDC_PROVIDERS": json.dumps([raw | bad])})
