@@ -283,3 +283,29 @@ def test_roles_claim_settings_are_checked_at_start_up():
                        ({"roles_claim": "groups", "role_map": ["admins"]}, "must map claim values")):
         with pytest.raises(ConfigError, match=re.escape(words)):
             providers_from_env({"OIDC_PROVIDERS": json.dumps([raw | bad])})
+
+
+def test_the_dispatcher_sends_the_invitation_to_its_address(ctx, demo_data):
+    from app.notifications import dispatch
+    from app.notifications.channels import OutboxChannel
+
+    sent = []
+
+    class Recording(OutboxChannel):
+        def send(self, message):
+            sent.append(message)
+            return super().send(message)
+
+    _, token = _invite()
+    db.session.commit()
+    assert dispatch.dispatch(Recording()) == 1
+    [message] = sent
+    assert message.to == "nia@example.org" and staff.link(token) in message.body
+    assert "PC" not in message.subject and "Northshire Police" in message.subject
+
+
+def test_the_access_log_never_holds_an_invitation_token():
+    from app.web.redact import redact
+
+    line = '127.0.0.1 - - "GET /staff-invitations/Abc_-123xyz HTTP/1.1" 200 -'
+    assert redact(line) == '127.0.0.1 - - "GET /staff-invitations/[redacted] HTTP/1.1" 200 -'
