@@ -44,10 +44,10 @@ def _id(obj) -> str | None:
     return str(obj.public_id) if obj is not None else None
 
 
-def check_place(org: Organisation, role: Role | None, team: Team | None) -> None:
-    """The role must be one of the organisation's kind; police officers and supervisors work in a team of the
-    force; nobody else is in a team."""
-    allowed = access.ROLES_AT.get(org.kind, ())
+def check_place(org: Organisation, role: Role | None, team: Team | None, by=None) -> None:
+    """The role must be one of the organisation's kind (and one `by` may give there); police officers and
+    supervisors work in a team of the force; nobody else is in a team."""
+    allowed = access.ROLES_AT.get(org.kind, ()) if by is None else access.may_give(by, org)
     problems = []
     if role not in allowed:
         problems.append(Problem("role", f"Choose a role for {org.name}: "
@@ -71,7 +71,7 @@ def invite(*, organisation: Organisation, role: Role, email: str, team: Team | N
     if not EMAIL.match(email) or len(email) > 320:
         raise RuleViolation([Problem("email", "Enter an email address in the correct format, like "
                                               "name@example.com")])
-    check_place(organisation, role, team)
+    check_place(organisation, role, team, by)
     now = clock.now()
     for old in db.session.scalars(select(StaffInvitation).where(
             StaffInvitation.organisation_id == organisation.id, StaffInvitation.email == email,
@@ -184,7 +184,7 @@ def change(user: User, membership: Membership, *, role: Role, team: Team | None,
     """Change someone's role, or move them to another team (each change audited on its own)."""
     _not_self(user, by)
     org = membership.organisation
-    check_place(org, role, team)
+    check_place(org, role, team, by)
     team = team if role in TEAMED else None
     if role is not membership.role:
         _record("role_changed", org, by, user=_id(user), role=role.value, was=membership.role.value)

@@ -214,3 +214,19 @@ def test_history_reads_the_audit_log_without_personal_data(app, coordinator):
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("staff."))).all()
         assert rows and all("example.org" not in str(r.detail) for r in rows)
         assert staff.history(factories.organisation("NSP"))[0]["who"] == "private.person@example.org"
+
+
+def test_the_services_refuse_a_role_the_user_may_not_give(ctx, demo_data):
+    from app.errors import RuleViolation
+
+    manager, coordinator = factories.user("pathways-manager"), factories.user("coordinator")
+    with pytest.raises(RuleViolation, match="Choose a role"):
+        staff.invite(organisation=factories.organisation("PWC"), role=Role.CASEWORKER, email="c@example.org",
+                     by=coordinator)  # a coordinator invites a provider's managers only
+    with pytest.raises(RuleViolation, match="Choose a role"):
+        staff.invite(organisation=factories.organisation("FSR"), role=Role.CASEWORKER, email="c@example.org",
+                     by=manager)  # not their provider
+    south = factories.user("officer-south")
+    with pytest.raises(RuleViolation, match="Choose a role"):
+        staff.change(south, south.membership, role=Role.OFFICER, team=factories.team(),
+                     by=factories.user("westshire-coordinator"))
