@@ -139,10 +139,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.cases.routes import bp as cases_bp
     from app.notifications.routes import bp as notifications_bp
     from app.organisations.routes import bp as organisations_bp
+    from app.organisations.staff_routes import bp as staff_bp  # registers the staff invitations' redeemer
     from app.referrals.routes import bp as referrals_bp
     from app.web.routes import bp as web_bp
 
-    for bp in (web_bp, auth_bp, invitations_bp, cases_bp, organisations_bp, referrals_bp, notifications_bp):
+    for bp in (web_bp, auth_bp, invitations_bp, cases_bp, organisations_bp, staff_bp, referrals_bp,
+               notifications_bp):
         app.register_blueprint(bp)
     cli.register(app)
 

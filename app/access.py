@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.models import PublicInvitation, User
+from app.auth.models import User
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
 from app.cases.queries import CASE_PAGE, CASE_REFER, CASE_WORK  # noqa: F401  (routes load with access.CASE_*)
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, OrgKind, Role, Service
-from app.people.models import Person, SpecialCategory
+from app.people.models import SpecialCategory
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, GroupSession, Referral
 from app.timeline import queries as timeline
 from app.timeline.models import Audience
@@ -98,33 +98,6 @@ def caseload(user) -> Select:
     if role(user) is Role.OFFICER:
         return visible_cases(user).where(Case.officer_id == user.id)
     return visible_cases(user)
-
-
-def is_public(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.kind == "public"
-
-
-def own_cases(user) -> Select:
-    """A member of the public's cases: those where a person record linked to them is the person cautioned or a
-    victim. Only once the caution has been given: the public see nothing of a case still being prepared."""
-    if not is_public(user):
-        return select(Case).where(false())
-    mine = select(Person.id).where(Person.user_id == user.id)
-    as_victim = select(CaseVictim.case_id).where(CaseVictim.person_id.in_(mine))
-    return select(Case).where(Case.issued_on.is_not(None), or_(Case.offender_id.in_(mine), Case.id.in_(as_victim)))
-
-
-def party_in(user, case: Case) -> Role | None:
-    """Which party a member of the public is in this case (its offender and victims loaded): decided per case."""
-    if not is_public(user) or case.issued_on is None:
-        return None
-    if case.offender.user_id == user.id:
-        return Role.OFFENDER
-    return Role.VICTIM if _victim_ids(user, case) else None
-
-
-def _victim_ids(user, case: Case) -> list[int]:
-    return [link.person_id for link in case.victims if link.person.user_id == user.id]
 
 
 def can_view_case(user, case: Case) -> bool:
@@ -275,7 +248,7 @@ def visible_timeline(user, case: Case) -> Select:
         mine = timeline.REFERRAL.in_(visible_referrals(user).where(Referral.case_id == case.id)
                                      .with_only_columns(Referral.id))
     else:
-        mine = timeline.for_victims(_victim_ids(user, case)) if audience is Audience.VICTIM else true()
+        mine = timeline.for_victims(victim_ids(user, case)) if audience is Audience.VICTIM else true()
     return timeline.of_case(case.id, timeline.seen_by(audience), mine)
 
 
@@ -338,17 +311,6 @@ def visible_referrals(user) -> Select:
         return select(Referral).where(Referral.provider_id == user.membership.organisation_id,
                                       Referral.caseworker_id == user.id)
     return select(Referral).where(false())
-
-
-def can_invite(user, case: Case) -> bool:
-    """The case's team invites the person cautioned and victims to the portal, while the caution runs."""
-    return may_work_on_case(user, case) and case.status is CaseStatus.ISSUED
-
-
-def invitation_or_404(case: Case, public_id) -> PublicInvitation:
-    require(can_invite(current_user, case))
-    return _one_or_404(select(PublicInvitation).where(PublicInvitation.case_id == case.id),
-                       PublicInvitation.public_id, public_id)
 
 
 def can_refer(user, case: Case) -> bool:
@@ -425,3 +387,8 @@ def visible_group_sessions(user) -> Select:
 
 def group_session_or_404(public_id, load=()) -> GroupSession:
     return _one_or_404(visible_group_sessions(current_user).options(*load), GroupSession.public_id, public_id)
+
+
+# The rules of staff administration, and of the public and their invitations: one access module, in three files.
+from app.access_public import can_invite, is_public, own_cases, party_in, public_invitation_or_404, victim_ids  # noqa: E402, F401
+from app.access_staff import *  # noqa: E402,F403

@@ -27,6 +27,7 @@ def register(app) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(offences_cli)
+    app.cli.add_command(users_cli)
 
 
 @click.command("seed-demo")
@@ -162,3 +163,30 @@ def offences_sync():
 
     counts = catalogue.sync()
     click.echo("Offence catalogue: {added} added, {updated} updated, {retired} retired.".format(**counts))
+
+
+users_cli = AppGroup("users", help="Staff accounts and invitations.")
+
+
+@users_cli.command("invite-coordinator")
+@click.option("--force", "force_name", required=True, metavar="NAME", help="the police force (added if new)")
+@click.option("--email", required=True, help="the coordinator's work email address")
+@click.option("--name", default=None, help="the coordinator's full name, for the invitation")
+@click.option("--code", default=None, help="the force's short code, if it is new (default: its initials)")
+@_commits
+def users_invite_coordinator(force_name, email, name, code):
+    """Invite the force's first OOCD coordinator (run once, at installation). Again for the same address: a new
+    link, and the old one stops working."""
+    from app.errors import RuleViolation
+    from app.organisations import staff
+    from app.organisations.models import Role
+
+    try:
+        force = staff.force_named(force_name, code)
+        invitation, token = staff.invite(organisation=force, role=Role.COORDINATOR, email=email, name=name,
+                                         by=None)
+    except RuleViolation as exc:
+        raise click.ClickException(" ".join(exc.problems)) from None
+    click.echo(f"Invitation for {invitation.email} to be {force.name}'s OOCD coordinator, sent by email.")
+    click.echo(f"It can be used once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC. The link:")
+    click.echo(staff.link(token))

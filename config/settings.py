@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_KINDS = ("staff", "public")
 DEV_IDP_ISSUER = "https://dev-idp.resolve.invalid"  # .invalid never resolves: nothing can answer for it by accident
+STAFF_ROLE_NAMES = ("officer", "supervisor", "coordinator", "provider_manager", "caseworker", "scrutiny")
 
 
 class ConfigError(Exception):
@@ -38,6 +39,11 @@ class OIDCProvider:
     # Users are recorded under (identity, subject). It is the issuer, except for the development provider, whose
     # issuer a run may set (DEV_IDP_ISSUER): its personas are the same people whichever it is.
     identity: str | None = None
+    # Staff providers only: the ID token claim holding the person's role(s) and how its values map to Resolve's
+    # roles (e.g. {"oocd-admin": "coordinator"}). When set, the mapped claim decides the membership's role at
+    # every sign-in (within the roles of the membership's organisation).
+    roles_claim: str | None = None
+    role_map: dict = field(default_factory=dict)
 
     @property
     def identity_issuer(self) -> str:
@@ -65,7 +71,7 @@ def _provider(raw: dict, where: str) -> OIDCProvider:
     if "openid" not in scopes:
         raise ConfigError(f"{where}: OIDC provider '{name}' scopes must include 'openid'")
     known = {"name", "label", "issuer", "client_id", "kind", "client_secret", "private_key_file", "scopes",
-             "auth_params", "required_vot"}
+             "auth_params", "required_vot", "roles_claim", "role_map"}
     if unknown := set(raw) - known:
         raise ConfigError(f"{where}: OIDC provider '{name}' has unknown setting(s) {', '.join(sorted(unknown))}")
     required_vot = raw.get("required_vot") or None
@@ -79,7 +85,16 @@ def _provider(raw: dict, where: str) -> OIDCProvider:
             vot.parse(str(required_vot))
         except vot.InvalidVector as exc:
             raise ConfigError(f"{where}: OIDC provider '{name}' required_vot: {exc}") from None
+    role_map = raw.get("role_map") or {}
+    if not isinstance(role_map, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in
+                                                 role_map.items()):
+        raise ConfigError(f"{where}: OIDC provider '{name}' role_map must map claim values to role names")
+    if unknown := sorted({v for v in role_map.values() if v not in STAFF_ROLE_NAMES}):
+        raise ConfigError(f"{where}: OIDC provider '{name}' role_map names unknown role(s) {', '.join(unknown)}")
+    if role_map and not raw.get("roles_claim"):
+        raise ConfigError(f"{where}: OIDC provider '{name}' has a role_map but no roles_claim")
     return OIDCProvider(
+        roles_claim=raw.get("roles_claim") or None, role_map=dict(role_map),
         name=name, label=raw["label"], issuer=raw["issuer"].rstrip("/"), client_id=raw["client_id"],
         kind=raw["kind"], client_secret=raw.get("client_secret"), private_key_file=raw.get("private_key_file"),
         scopes=tuple(scopes), auth_params=dict(raw.get("auth_params") or {}),

@@ -25,7 +25,8 @@ from app.auth.models import User
 from app.cases import services as case_services
 from app.cases.models import Approval, Case
 from app.extensions import db
-from app.organisations.models import Organisation, Role
+from app.organisations import staff
+from app.organisations.models import Organisation, Role, StaffInvitation
 from app.people.models import Person
 from app.referrals import services as referral_services
 from app.referrals.models import Appointment, Referral
@@ -122,6 +123,7 @@ FRESHSTART = ("freshstart-manager", "freshstart-caseworker")  # the working refe
 PROVIDERS = ("pathways-manager", "pathways-caseworker", "pathways-caseworker-2", "freshstart-manager",
              "freshstart-caseworker", "freshstart-caseworker-2")
 COORDINATORS = ("coordinator", "westshire-coordinator")
+STAFF_MANAGERS = (*COORDINATORS, "pathways-manager", "freshstart-manager")
 
 
 def only(status, *roles, anonymous=TO_SIGN_IN, **others) -> dict:
@@ -337,6 +339,56 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
               only(422, "westshire-coordinator", anonymous=400), csrf=True),
         Probe("POST", "/organisations/services/{unknown_case}/active", nobody(400), csrf=True),
     ),
+    # --- staff administration: each coordinator their force's staff and providers' managers; each provider
+    # manager their own organisation's staff; the invitation page, anyone with the link ---
+    "staff.staff_list": (Probe("GET", "/staff", only(200, *STAFF_MANAGERS)),),
+    "staff.invite": (
+        Probe("GET", "/staff/invite", only(200, *STAFF_MANAGERS)),
+        Probe("POST", "/staff/invite", only(422, *STAFF_MANAGERS, anonymous=400), csrf=True),
+    ),
+    "staff.new_team": (
+        Probe("GET", "/staff/teams/new", only(200, *COORDINATORS)),
+        Probe("POST", "/staff/teams/new", only(422, *COORDINATORS, anonymous=400), csrf=True),
+    ),
+    "staff.member": (
+        Probe("GET", "/staff/{police_member}", only(200, "coordinator")),
+        Probe("POST", "/staff/{police_member}", only(422, "coordinator", anonymous=400), csrf=True),
+        Probe("GET", "/staff/{provider_member}", only(200, "freshstart-manager")),
+        Probe("GET", "/staff/{unknown_case}", nobody()),
+        Probe("GET", "/staff/not-a-uuid", nobody()),
+    ),
+    "staff.enabled": (
+        Probe("POST", "/staff/{police_member}/enabled", only(422, "coordinator", anonymous=400), csrf=True),
+        Probe("POST", "/staff/{provider_member}/enabled", only(422, "freshstart-manager", anonymous=400),
+              csrf=True),
+        Probe("POST", "/staff/{unknown_case}/enabled", nobody(400), csrf=True),
+    ),
+    "staff.reissue": (
+        Probe("POST", "/staff/invitations/{invitation}/reissue", only(Redirect("/staff", 303), "coordinator",
+                                                                      anonymous=400), csrf=True),
+        Probe("POST", "/staff/invitations/{unknown_case}/reissue", nobody(400), csrf=True),
+    ),
+    "staff.revoke": (
+        Probe("POST", "/staff/invitations/{invitation_2}/revoke", only(Redirect("/staff", 303), "coordinator",
+                                                                       anonymous=400), csrf=True),
+        Probe("POST", "/staff/invitations/not-a-uuid/revoke", nobody(400), csrf=True),
+    ),
+    "staff.history": (Probe("GET", "/staff/history", only(200, *STAFF_MANAGERS)),),
+    "staff.new_provider": (
+        Probe("GET", "/staff/providers/new", only(200, *COORDINATORS)),
+        Probe("POST", "/staff/providers/new", only(422, *COORDINATORS, anonymous=400), csrf=True),
+    ),
+    "staff.invite_manager": (
+        Probe("GET", "/staff/providers/{provider}/invite", only(200, *COORDINATORS)),
+        Probe("POST", "/staff/providers/{provider}/invite", only(422, *COORDINATORS, anonymous=400), csrf=True),
+        Probe("GET", "/staff/providers/{unknown_case}/invite", nobody()),
+    ),
+    "staff.accept": (
+        Probe("GET", "/staff-invitations/{invitation_token}", grid(200, anonymous=200)),
+        Probe("POST", "/staff-invitations/{invitation_token}", grid(Redirect("/sign-in/dev-staff", 303),
+                                                                    anonymous=400), csrf=True),
+        Probe("GET", "/staff-invitations/not-a-token", grid(404, anonymous=404)),
+    ),
     # --- referrals: the own (issued) case has a referral waiting for Fresh Start's decision and a working one
     # assigned to Fresh Start's caseworker, with an appointment and a group session; Pathways, and Fresh Start's
     # other caseworker, see none of it ---
@@ -432,6 +484,23 @@ def _approval() -> str:
     return str(case.approvals[-1].public_id)
 
 
+def _staff() -> dict[str, str]:
+    """A Northshire officer and a Fresh Start caseworker (whose staff pages their managers see), a provider, and
+    two pending invitations from Northshire's coordinator (one to send again, one to withdraw), and the link of a
+    third, from Fresh Start's manager."""
+    coordinator = factories.user("coordinator")
+    invite = {"organisation": factories.organisation("NSP"), "role": Role.OFFICER, "team": factories.team(),
+              "by": coordinator}
+    first, _ = staff.invite(email="first@example.org", **invite)
+    second, _ = staff.invite(email="second@example.org", **invite)
+    _, token = staff.invite(organisation=factories.organisation("FSR"), role=Role.CASEWORKER,
+                            email="third@example.org", by=factories.user("freshstart-manager"))
+    return {"police_member": str(factories.user("officer-south").public_id),
+            "provider_member": str(factories.user("freshstart-caseworker").public_id),
+            "provider": str(factories.organisation("PWC").public_id), "invitation": str(first.public_id),
+            "invitation_2": str(second.public_id), "invitation_token": token}
+
+
 @pytest.fixture
 def objects(app, demo_data) -> dict[str, str]:
     with app.app_context():
@@ -446,7 +515,7 @@ def objects(app, demo_data) -> dict[str, str]:
                "own_condition": str(own.conditions[0].public_id),
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
                "approval": _approval()}
-        ids |= _referrals(own)
+        ids |= _referrals(own) | _staff()
         db.session.commit()
         db.session.remove()
     return ids
@@ -465,7 +534,9 @@ def test_matrix_is_well_formed(app):
     """Each probe reaches its own route, names every role, and every method a route accepts is probed."""
     dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
                            "working_referral", "appointment", "group", "service", "other_force_service",
-                           "approval", "own_offence", "own_victim", "own_condition"), str(uuid.uuid4()))
+                           "approval", "own_offence", "own_victim", "own_condition", "police_member",
+                           "provider_member", "provider", "invitation", "invitation_2", "invitation_token"),
+                          str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
         for probe in probes:
@@ -849,3 +920,41 @@ def test_loaders_refuse_a_need_they_do_not_know(app, people, objects):
             access.case_or_404(cases["own"].public_id, need="change")
         with pytest.raises(ValueError):
             access.referral_or_404(objects["sent_referral"], need="change")
+
+
+def test_staff_rules(people):
+    users, _ = people
+    assert _who(users, access.can_manage_staff) == set(STAFF_MANAGERS)
+    assert _who(users, access.can_manage_providers) == set(COORDINATORS)
+    orgs = {code: db.session.scalar(select(Organisation).where(Organisation.code == code))
+            for code in ("NSP", "WSP", "PWC", "FSR", "NSSP")}
+    police, provider = (Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR), (Role.PROVIDER_MANAGER, Role.CASEWORKER)
+    for key in ROLES:
+        own = access.managed_organisation(users[key])
+        assert (own.code if own else None) == {"coordinator": "NSP", "westshire-coordinator": "WSP",
+                                               "pathways-manager": "PWC", "freshstart-manager": "FSR"}.get(key), key
+        gives = {code: access.may_give(users[key], org) for code, org in orgs.items()}
+        want = dict.fromkeys(orgs, ())
+        if key in COORDINATORS:
+            want |= {own.code: police, "PWC": (Role.PROVIDER_MANAGER,), "FSR": (Role.PROVIDER_MANAGER,)}
+        elif own is not None:
+            want[own.code] = provider
+        assert gives == want, key
+        listed = {u.subject for u, _ in db.session.execute(access.visible_staff(users[key]))}
+        members = {p.key for p in demo.PERSONAS if own is not None and p.org == own.code}
+        assert listed == members, key
+        teams = {t.name for t in db.session.scalars(access.visible_teams(users[key]))}
+        assert teams == ({demo.NORTH, demo.SOUTH} if key == "coordinator" else {demo.CENTRAL}
+                         if key == "westshire-coordinator" else set()), key
+    # Invitations: to one's own organisation; a coordinator also sees the providers' managers their force invited.
+    pathways = staff.invite(organisation=orgs["PWC"], role=Role.PROVIDER_MANAGER, email="m@example.org",
+                            by=users["coordinator"])[0]
+    caseworker = staff.invite(organisation=orgs["PWC"], role=Role.CASEWORKER, email="c@example.org",
+                              by=users["pathways-manager"])[0]
+    northshire = {i.email for i in db.session.scalars(select(StaffInvitation).where(
+        StaffInvitation.organisation_id == orgs["NSP"].id))}
+    for key in ROLES:
+        seen = {i.email for i in db.session.scalars(access.visible_invitations(users[key]))}
+        want = {"coordinator": northshire | {pathways.email}, "pathways-manager": {pathways.email, caseworker.email},
+                "freshstart-manager": {"third@example.org"}}.get(key, set())
+        assert seen == want, key

@@ -35,7 +35,8 @@ from app.cases import conditions as condition_services
 from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
-from app.organisations.models import PROVIDER_ROLES
+from app.organisations import staff
+from app.organisations.models import PROVIDER_ROLES, Role
 from app.referrals import services as referrals
 from app.referrals.models import Referral
 from tests import factories
@@ -120,10 +121,13 @@ def _build() -> dict:
     factories.new_service("Pathways debt advice", provider="PWC")
     factories.accepted(c, service_name="Pathways debt advice", manager="pathways-manager",
                        caseworker="pathways-caseworker")
+    # A pending invitation: its page is reached only from the link in the email.
+    _, token = staff.invite(organisation=factories.organisation("NSP"), role=Role.OFFICER, team=factories.team(),
+                            email="newcomer@example.org", by=factories.user("coordinator"))
     db.session.flush()
     return {"cases": {"A": (a, victim_a.person), "B": (b, b.victims[0].person), "C": (c, c.victims[0].person)},
             # No page links to a group session: its facilitator reaches it only from the redirect after booking.
-            "entry": [f"/referrals/groups/{group.public_id}"]}
+            "entry": [f"/referrals/groups/{group.public_id}", f"/staff-invitations/{token}"]}
 
 
 def _who(users: dict, rule) -> frozenset[str]:
@@ -292,6 +296,9 @@ def test_crawl_every_persona(app, planted, capsys):
     assert not crawl.leaks, "\n".join(crawl.leaks)
     assert not crawl.unaudited, "\n".join(crawl.unaudited)
     assert personal - crawl.reached == set(), "personal-data routes the crawl never reached"
+    staff_pages = {rule.endpoint for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and rule.endpoint.startswith("staff.")}
+    assert staff_pages - crawl.reached == set(), "staff pages the crawl never reached"
     # The crawl reaches the data it guards: what the police and a provider may see, they were shown.
     for what in ("victim given_name (case B)", "victim's views (case B)", "cautioned person's phone (case A)"):
         canary = next(c for c in planted if c.what == what)

@@ -68,7 +68,7 @@ def invite(case_id: str, person_id: str):
 @views.shows_personal_data
 def revoke(case_id: str, invitation_id: str):
     case = access.case_or_404(case_id, need="work", load=access.CASE_WORK)
-    service.revoke(access.invitation_or_404(case, invitation_id), by=current_user)
+    service.revoke(access.public_invitation_or_404(case, invitation_id), by=current_user)
     flash("Invitation withdrawn. It can no longer be used.")
     return redirect_to(".for_case", case_id=case.public_id)
 

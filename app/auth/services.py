@@ -33,6 +33,8 @@ def sign_in(provider, claims: dict, invitation: dict | None = None) -> User:
         user.display_name = claims["name"]
     if invitation:
         invitations.redeem(invitation, user, provider)
+    if getattr(provider, "roles_claim", None) and user.membership is not None:
+        _role_from_claims(provider, claims, user)
     if user.kind != provider.kind or not user.active or not _has_a_place(user):
         audit.record("auth.sign_in_refused", actor=user, obj=user,
                      detail={"provider": provider.name, "reason": "no_access"})
@@ -47,6 +49,31 @@ def _has_a_place(user: User) -> bool:
     if user.kind == "public":
         return db.session.scalar(select(Person.id).where(Person.user_id == user.id).limit(1)) is not None
     return user.role is not None
+
+
+def _role_from_claims(provider, claims: dict, user: User) -> None:
+    """The provider's roles claim, mapped, decides the role of the user's membership (the first mapped value that
+    is a role of the membership's organisation). No such value: the membership keeps its role."""
+    from app.access import ROLES_AT
+    from app.organisations.models import Role
+    from app.organisations.staff import refresh
+
+    membership = user.membership
+    values = claims.get(provider.roles_claim)
+    values = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    allowed = ROLES_AT.get(membership.organisation.kind, ())
+    mapped = [Role(provider.role_map[v]) for v in values if isinstance(v, str) and v in provider.role_map]
+    role = next((r for r in mapped if r in allowed), None)
+    if role is None or role is membership.role:
+        return
+    audit.record("staff.role_changed", actor=user, obj=membership.organisation,
+                 detail={"user": str(user.public_id), "role": role.value, "was": membership.role.value,
+                         "because": "roles_claim"})
+    membership.role = role
+    if role not in (Role.OFFICER, Role.SUPERVISOR):
+        membership.team_id = None
+    db.session.flush()
+    refresh(user)
 
 
 def sign_in_failed(provider_name: str, reason: str) -> None:

@@ -57,6 +57,8 @@ NOT_REMINDERS = frozenset({"portal_invitation", "portal_check_code"})
 
 def _address(n: Notification) -> tuple[str | None, str | None]:
     """(where to send it, why it cannot be sent). Read when sending, so a corrected address is used."""
+    if n.audience is Audience.STAFF and n.user_id is None:  # an invitation: the person has no account yet
+        return (n.personalisation.get("email"), None) if n.personalisation.get("email") else (None, "no address")
     if n.audience is Audience.STAFF:
         user = db.session.get(User, n.user_id)
         return (user.email, None) if user and user.active and user.email else (None, "no email address")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
@@ -129,3 +130,35 @@ class Service(PublicIdMixin, TimestampMixin, db.Model):
                                 or (self.max_age is not None and age > self.max_age)):
             return False
         return not (self.sex != "any" and sex in ("female", "male") and sex != self.sex)
+
+
+class StaffInvitation(PublicIdMixin, db.Model):
+    """A single-use, expiring invitation to work at an organisation in a role. The link carries a random token;
+    only its SHA-256 is kept here. Redeemed by the first sign-in that holds it (app/organisations/staff.py)."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "invitation_role"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the installer's command
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+
+    def status(self, now: datetime) -> str:
+        """pending, used, revoked or expired (the words of the refusal page's reasons)."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "pending"

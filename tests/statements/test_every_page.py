@@ -5,9 +5,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from tests.statements import test_case_pages, test_caseload, test_other_pages, test_public_pages, test_referral_pages
+from tests.statements import (
+    test_case_pages,
+    test_caseload,
+    test_other_pages,
+    test_public_pages,
+    test_referral_pages,
+    test_staff_pages,
+)
 
-MODULES = (test_case_pages, test_caseload, test_other_pages, test_public_pages, test_referral_pages)
+MODULES = (test_case_pages, test_caseload, test_other_pages, test_public_pages, test_referral_pages, test_staff_pages)
 
 
 def test_every_get_route_is_counted(app):

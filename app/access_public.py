@@ -1,0 +1,54 @@
+"""The public's part of the access rules (re-exported by app/access.py): whose cases a member of the public
+sees, and which party they are in each (decided per case, from the person records invitations linked them to);
+and who may invite them."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlalchemy import Select, false, or_, select
+
+from app.access import _one_or_404, may_work_on_case, require
+from app.auth.models import PublicInvitation
+from app.cases.models import Case, CaseStatus, CaseVictim
+from app.organisations.models import Role
+from app.people.models import Person
+
+__all__ = ["can_invite", "is_public", "own_cases", "party_in", "public_invitation_or_404", "victim_ids"]
+
+
+def is_public(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.kind == "public"
+
+
+def own_cases(user) -> Select:
+    """A member of the public's cases: those where a person record linked to them is the person cautioned or a
+    victim. Only once the caution has been given: the public see nothing of a case still being prepared."""
+    if not is_public(user):
+        return select(Case).where(false())
+    mine = select(Person.id).where(Person.user_id == user.id)
+    as_victim = select(CaseVictim.case_id).where(CaseVictim.person_id.in_(mine))
+    return select(Case).where(Case.issued_on.is_not(None), or_(Case.offender_id.in_(mine), Case.id.in_(as_victim)))
+
+
+def party_in(user, case: Case) -> Role | None:
+    """Which party a member of the public is in this case (its offender and victims loaded): decided per case."""
+    if not is_public(user) or case.issued_on is None:
+        return None
+    if case.offender.user_id == user.id:
+        return Role.OFFENDER
+    return Role.VICTIM if victim_ids(user, case) else None
+
+
+def victim_ids(user, case: Case) -> list[int]:
+    return [link.person_id for link in case.victims if link.person.user_id == user.id]
+
+
+def can_invite(user, case: Case) -> bool:
+    """The case's team invites the person cautioned and victims to the portal, while the caution runs."""
+    return may_work_on_case(user, case) and case.status is CaseStatus.ISSUED
+
+
+def public_invitation_or_404(case: Case, public_id) -> PublicInvitation:
+    require(can_invite(current_user, case))
+    return _one_or_404(select(PublicInvitation).where(PublicInvitation.case_id == case.id),
+                       PublicInvitation.public_id, public_id)

@@ -1,0 +1,117 @@
+"""The staff administration rules: part of app/access.py, which imports them from here (for room only; import
+them from app.access, never from this module): who manages whose
+staff, which roles they may give, and the lists and loaders of the staff pages.
+
+- An OOCD coordinator manages their own force's teams and staff (officers, supervisors, coordinators), adds
+  provider organisations and invites providers' managers.
+- A provider manager manages their own organisation's staff (managers and caseworkers).
+- Nobody else, and nobody for another force or provider: those pages and objects do not exist for them.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, false, or_, select
+
+from app.access import _one_or_404, _uuid_or_404, role
+from app.auth.models import User
+from app.extensions import db
+from app.organisations.models import Membership, Organisation, OrgKind, Role, StaffInvitation, Team
+
+__all__ = [
+    "ROLES_AT",
+    "can_manage_providers",
+    "can_manage_staff",
+    "managed_organisation",
+    "may_give",
+    "provider_to_staff_or_404",
+    "staff_invitation_or_404",
+    "staff_member_or_404",
+    "visible_invitations",
+    "visible_staff",
+    "visible_teams",
+]
+
+# The roles each kind of organisation's staff may hold, in the order the forms offer them.
+ROLES_AT = {OrgKind.POLICE_FORCE: (Role.OFFICER, Role.SUPERVISOR, Role.COORDINATOR),
+            OrgKind.PROVIDER: (Role.PROVIDER_MANAGER, Role.CASEWORKER)}
+_MANAGERS = {Role.COORDINATOR: OrgKind.POLICE_FORCE, Role.PROVIDER_MANAGER: OrgKind.PROVIDER}
+
+
+def managed_organisation(user) -> Organisation | None:
+    """The organisation whose staff this user manages: a coordinator's force, a provider manager's provider."""
+    kind = _MANAGERS.get(role(user))
+    org = user.membership.organisation if kind else None
+    return org if org is not None and org.kind is kind else None
+
+
+def can_manage_staff(user) -> bool:
+    return managed_organisation(user) is not None
+
+
+def can_manage_providers(user) -> bool:
+    """Adds provider organisations and invites their managers: the OOCD coordinator."""
+    return role(user) is Role.COORDINATOR and can_manage_staff(user)
+
+
+def may_give(user, org: Organisation) -> tuple[Role, ...]:
+    """The roles this user may invite someone to, or give, at `org`: any of its kind's roles at their own
+    organisation; a provider's manager role at a provider, for a coordinator; none otherwise."""
+    own = managed_organisation(user)
+    if own is not None and org.id == own.id:
+        return ROLES_AT[org.kind]
+    if org.kind is OrgKind.PROVIDER and can_manage_providers(user):
+        return (Role.PROVIDER_MANAGER,)
+    return ()
+
+
+def visible_staff(user) -> Select:
+    """(User, Membership) of everyone with an active membership at the organisation the user manages, disabled
+    accounts included (they can be enabled again)."""
+    org = managed_organisation(user)
+    query = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+             .where(Membership.active).order_by(User.display_name, User.id))
+    return query.where(Membership.organisation_id == org.id) if org else query.where(false())
+
+
+def staff_member_or_404(public_id) -> tuple[User, Membership]:
+    found = db.session.execute(visible_staff(current_user).where(
+        User.public_id == _uuid_or_404(public_id))).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
+
+
+def visible_teams(user) -> Select:
+    org = managed_organisation(user)
+    where = (Team.organisation_id == org.id) if org is not None and org.kind is OrgKind.POLICE_FORCE else false()
+    return select(Team).where(where).order_by(Team.name)
+
+
+def visible_invitations(user) -> Select:
+    """Invitations to the organisation the user manages; for a coordinator also those to providers that someone
+    at their force sent. Newest first."""
+    org = managed_organisation(user)
+    if org is None:
+        return select(StaffInvitation).where(false())
+    where = StaffInvitation.organisation_id == org.id
+    if can_manage_providers(user):
+        colleagues = select(Membership.user_id).where(Membership.organisation_id == org.id)
+        where = or_(where, StaffInvitation.created_by_id.in_(colleagues)
+                    & (StaffInvitation.role == Role.PROVIDER_MANAGER))
+    return select(StaffInvitation).where(where).order_by(StaffInvitation.created_at.desc(), StaffInvitation.id)
+
+
+def staff_invitation_or_404(public_id) -> StaffInvitation:
+    return _one_or_404(visible_invitations(current_user), StaffInvitation.public_id, public_id)
+
+
+def provider_to_staff_or_404(public_id) -> Organisation:
+    """A provider organisation whose manager a coordinator may invite."""
+    from flask import abort
+    if not can_manage_providers(current_user):
+        abort(404)
+    return _one_or_404(select(Organisation).where(Organisation.kind == OrgKind.PROVIDER), Organisation.public_id,
+                       public_id)
+
