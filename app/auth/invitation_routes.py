@@ -3,7 +3,7 @@ uses to redeem one (the code, then the second fact, then sign-in)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
 from app import access, clock
@@ -91,18 +91,17 @@ def enter_code():
     return render("invitations/enter_code.html", form=form, status=form_status(form))
 
 
-def _usable_or_page(code: str):
-    """The invitation with this code, or the page that says why it cannot be used (and what to do)."""
+def _usable(code: str):
+    """The invitation with this code, or (aborting) the page that says why it cannot be used and what to do."""
     invitation = service.find(code)
     if invitation is None:
         _unknown()
-        return None, (render_template("invitations/cannot_use.html", reason="unknown"), 404)
-    state = invitation.state(clock.now())
-    if state != "usable":
+        abort(make_response(render_template("invitations/cannot_use.html", reason="unknown", who="public"), 404))
+    if (state := invitation.state(clock.now())) != "usable":
         audit.record("invitation.refused", obj=invitation, purpose="security", detail={"reason": state})
         keep_on_error()
-        return None, (render_template("invitations/cannot_use.html", reason=state), 410)
-    return invitation, None
+        abort(make_response(render_template("invitations/cannot_use.html", reason=state, who="public"), 410))
+    return invitation
 
 
 def _unknown() -> None:
@@ -113,9 +112,7 @@ def _unknown() -> None:
 @bp.get("/i/<code>")
 @views.shows_no_personal_data
 def check(code: str):
-    invitation, page = _usable_or_page(code)
-    if page:
-        return page
+    invitation = _usable(code)
     return _check_page(invitation, code)
 
 
@@ -142,9 +139,7 @@ def contact_code(code: str):
 
 
 def _answer(code: str, which: str):
-    invitation, page = _usable_or_page(code)
-    if page:
-        return page
+    invitation = _usable(code)
     form = forms.BirthDateForm() if which == "birth" else forms.ContactCodeForm()
     if which == "birth" and invitation.person.date_of_birth is None:
         abort(404)
@@ -155,7 +150,7 @@ def _answer(code: str, which: str):
             return invitations.hold("public", service.normalise(code), "public")
         keep_on_error()  # the wrong answer counts
         if invitation.locked_at:
-            return render_template("invitations/cannot_use.html", reason="locked"), 410
+            return render_template("invitations/cannot_use.html", reason="locked", who="public"), 410
         field = form.date_of_birth if which == "birth" else form.code
         left = service.tries_left(invitation)
         field.errors.append(f"That does not match what we hold. You can try {left} more "
@@ -166,9 +161,7 @@ def _answer(code: str, which: str):
 @bp.post("/i/<code>/send-code")
 @views.shows_no_personal_data
 def send_code(code: str):
-    invitation, page = _usable_or_page(code)
-    if page:
-        return page
+    invitation = _usable(code)
     form = forms.SendCodeForm()
     if not form.validate_on_submit() or not (medium := service.send_contact_code(invitation)):
         abort(400)

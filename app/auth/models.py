@@ -96,6 +96,7 @@ class PublicInvitation(PublicIdMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     person = relationship("Person", lazy="joined")
+    case = relationship("Case")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
 
     def state(self, now: datetime) -> str:

@@ -25,6 +25,7 @@ from app.notifications import reminders
 from app.notifications import services as outbox
 from app.notifications.models import Audience
 from app.organisations.models import Role
+from app.timeline.services import record as timeline
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 12
@@ -74,6 +75,7 @@ def issue(case, person, party: Role, *, sent_by: str, by) -> tuple[PublicInvitat
                                                           "days": days})
     audit.record("invitation.issue", actor=by, obj=invitation,
                  detail={"case": str(case.public_id), "party": party.value, "sent_by": sent_by})
+    timeline(case, "invitation_issued", by=by, party=party.value, sent_by=sent_by)
     return invitation, code
 
 
@@ -181,6 +183,7 @@ def redeem(token: str, user, provider) -> None:
     person.user_id = user.id
     invitation.used_at, invitation.user_id = clock.now(), user.id
     audit.record("invitation.redeem", actor=user, obj=invitation, detail={"party": invitation.party.value})
+    timeline(invitation.case, "invitation_redeemed", party=invitation.party.value)
 
 
 def _send(invitation: PublicInvitation, template: str, medium: str, personalisation: dict, key: str | None = None):

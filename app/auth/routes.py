@@ -80,7 +80,7 @@ def callback(name: str):
     try:
         user = services.sign_in(provider, dict(claims), invitations.take())
     except invitations.Refused as refused:
-        return _refused(name, token, "auth/invitation_refused.html", reason=refused.reason)
+        return _refused(name, token, "invitations/cannot_use.html", reason=refused.reason, signed_in=True)
     except services.SignInRefused:
         return _refused(name, token, "auth/no_access.html")
     session.clear()

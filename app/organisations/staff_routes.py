@@ -171,7 +171,8 @@ def accept(token: str):
         audit.record("staff.invitation_unusable", purpose="security", object_type="staff_invitations",
                      object_id=str(invitation.public_id) if invitation else None, detail={"reason": status})
         keep_on_error()
-        return render_template("staff/invitation_unusable.html", reason=status), 404 if not invitation else 410
+        page = render_template("invitations/cannot_use.html", reason=status, who="staff")
+        return page, 404 if not invitation else 410
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         return invitations.hold("staff", token, "staff")

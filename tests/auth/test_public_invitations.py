@@ -86,6 +86,12 @@ def test_the_person_redeems_on_a_phone_and_sees_their_case_beside_the_one_they_a
     used = _read(app, lambda: db.session.get(PublicInvitation, stored.id))
     assert used.used_at is not None and used.user_id == kim
 
+    # The police timeline says both, in the police's words; the person's own timeline says neither.
+    police = officer.get(f"/cases/{case['public_id']}").get_data(as_text=True)
+    assert "The person cautioned invited to see the case online (on paper)" in police
+    assert "The person cautioned signed in to see the case online" in police
+    assert "invited to see the case online" not in html
+
     # Used once: another identity with the same code and the right date of birth gets nothing.
     other = app.test_client()
     again = other.get(f"/i/{code}")
