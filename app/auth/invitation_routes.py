@@ -3,7 +3,7 @@ uses to redeem one (the code, then the second fact, then sign-in)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
 from app import access, clock
@@ -81,8 +81,6 @@ def revoke(case_id: str, invitation_id: str):
 def enter_code():
     form = forms.CodeForm()
     if form.validate_on_submit():
-        if not throttle.allow_sign_in_start():
-            return render_template("auth/too_many.html"), 429
         if service.find(form.code.data) is not None:
             return redirect_to(".check", code=service.normalise(form.code.data))
         _unknown()
@@ -105,8 +103,13 @@ def _usable(code: str):
 
 
 def _unknown() -> None:
+    """A code that matches nothing: audited, and counted against the address like a sign-in start, so codes
+    cannot be guessed at speed."""
     audit.record("invitation.refused", purpose="security", detail={"reason": "unknown"})
     keep_on_error()
+    if not throttle.allow_sign_in_start():
+        abort(make_response(render_template("auth/too_many.html"), 429, {
+            "Retry-After": str(current_app.config["SIGN_IN_RATE_WINDOW_SECONDS"])}))
 
 
 @bp.get("/i/<code>")
@@ -163,10 +166,14 @@ def _answer(code: str, which: str):
 def send_code(code: str):
     invitation = _usable(code)
     form = forms.SendCodeForm()
-    if not form.validate_on_submit() or not (medium := service.send_contact_code(invitation)):
+    if not form.validate_on_submit() or service.contact_point(invitation) is None:
         abort(400)
-    flash(f"We have sent a code to {service.masked(invitation, medium)}. It works for "
-          f"{service.CONTACT_CODE_MINUTES} minutes.")
+    if service.sent_just_now(invitation):
+        flash("We sent you a code less than a minute ago. Wait a minute before asking for another.")
+    else:
+        medium = service.send_contact_code(invitation)
+        flash(f"We have sent a code to {service.masked(invitation, medium)}. It works for "
+              f"{service.CONTACT_CODE_MINUTES} minutes.")
     return redirect_to(".check", code=code)
 
 

@@ -126,6 +126,12 @@ def masked(invitation: PublicInvitation, medium: str) -> str:
     return f"the email address {name[:1]}…@{domain}"
 
 
+def sent_just_now(invitation: PublicInvitation) -> bool:
+    """A code went less than a minute ago: another is not sent yet (each costs a text, and could pester)."""
+    expires = invitation.contact_code_expires_at
+    return expires is not None and clock.now() < expires - timedelta(minutes=CONTACT_CODE_MINUTES - 1)
+
+
 def send_contact_code(invitation: PublicInvitation) -> str | None:
     """Send a fresh one-time code to the contact point; returns the medium used, or None if there is none."""
     medium = contact_point(invitation)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, create_app
 from app.audit.models import AuditEvent
 from app.auth.models import PublicInvitation
 from app.extensions import db
@@ -197,3 +197,31 @@ def test_only_the_case_team_invites_and_only_while_the_caution_runs(app, demo_da
     assert crafted.status_code == 422 and "Not a valid choice" in crafted.get_data(as_text=True)
     assert _read(app, lambda: db.session.scalar(select(PublicInvitation).where(
         PublicInvitation.case_id == case["id"]))) is None
+
+
+def test_codes_cannot_be_guessed_at_speed_and_check_codes_are_not_sent_twice_a_minute(app, live_url, demo_data,
+                                                                                      login_as):
+    limited = create_app("test", {"SERVER_NAME": live_url.split("//")[1], "SIGN_IN_RATE_LIMIT": 3,
+                                  "SIGN_IN_RATE_WINDOW_SECONDS": 60})
+    start = clock.now().replace(second=0, microsecond=0)
+    with clock.frozen(start + timedelta(seconds=5)):
+        guesser = limited.test_client()
+        assert [guesser.get(f"/i/ZZZZZZZZZZZ{n}").status_code for n in range(4)] == [404, 404, 404, 429]
+    case = _issued_case(app, lambda: case_for("sms")[0])
+    _invite(login_as("officer-north"), case, sent_by="sms")
+    code = _read(app, lambda: db.session.scalar(select(Notification).where(
+        Notification.template == "portal_invitation", Notification.case_id == case["id"]))).personalisation["code"]
+    person, code = app.test_client(), code.replace("-", "")
+    token = csrf_from(person.get(f"/i/{code}").get_data(as_text=True))
+    with clock.frozen(start + timedelta(minutes=2)):
+        first = person.post(f"/i/{code}/send-code", data={"csrf_token": token}, follow_redirects=True)
+        assert "We have sent a code to the mobile number ending 456" in first.get_data(as_text=True)
+        again = person.post(f"/i/{code}/send-code", data={"csrf_token": token}, follow_redirects=True)
+        assert "Wait a minute before asking for another" in again.get_data(as_text=True)
+    with clock.frozen(start + timedelta(minutes=3, seconds=1)):
+        person.post(f"/i/{code}/send-code", data={"csrf_token": token})
+    sent = _read(app, lambda: db.session.scalars(select(Notification.medium).where(
+        Notification.template == "portal_check_code", Notification.case_id == case["id"])).all())
+    assert sent == ["sms", "sms"]
+    with limited.app_context():
+        db.engine.dispose()
