@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import clock, create_app
@@ -199,10 +200,19 @@ def test_only_the_case_team_invites_and_only_while_the_caution_runs(app, demo_da
         PublicInvitation.case_id == case["id"]))) is None
 
 
-def test_codes_cannot_be_guessed_at_speed_and_check_codes_are_not_sent_twice_a_minute(app, live_url, demo_data,
+@pytest.fixture
+def limited(live_url):
+    """An app that allows 3 unknown codes (or sign-in starts) a minute per address."""
+    second = create_app("test", {"SERVER_NAME": live_url.split("//")[1], "SIGN_IN_RATE_LIMIT": 3,
+                                 "SIGN_IN_RATE_WINDOW_SECONDS": 60})
+    yield second
+    with second.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_codes_cannot_be_guessed_at_speed_and_check_codes_are_not_sent_twice_a_minute(app, limited, demo_data,
                                                                                       login_as):
-    limited = create_app("test", {"SERVER_NAME": live_url.split("//")[1], "SIGN_IN_RATE_LIMIT": 3,
-                                  "SIGN_IN_RATE_WINDOW_SECONDS": 60})
     start = clock.now().replace(second=0, microsecond=0)
     with clock.frozen(start + timedelta(seconds=5)):
         guesser = limited.test_client()
@@ -223,5 +233,3 @@ def test_codes_cannot_be_guessed_at_speed_and_check_codes_are_not_sent_twice_a_m
     sent = _read(app, lambda: db.session.scalars(select(Notification.medium).where(
         Notification.template == "portal_check_code", Notification.case_id == case["id"])).all())
     assert sent == ["sms", "sms"]
-    with limited.app_context():
-        db.engine.dispose()

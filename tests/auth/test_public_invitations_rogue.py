@@ -29,6 +29,7 @@ def public_rogue_app(app, live_url, rogue):  # noqa: F811
     yield second
     with second.app_context():
         db.session.remove()
+        db.engine.dispose()  # its own pool: left open, PostgreSQL's connections would be collected mid-suite
 
 
 def _held(rogue_app, app) -> tuple:
