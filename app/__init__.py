@@ -140,11 +140,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp
     from app.organisations.routes import bp as organisations_bp
     from app.organisations.staff_routes import bp as staff_bp  # registers the staff invitations' redeemer
+    from app.people.calendar_routes import bp as calendar_bp
     from app.referrals.routes import bp as referrals_bp
     from app.web.routes import bp as web_bp
 
     for bp in (web_bp, auth_bp, invitations_bp, cases_bp, organisations_bp, staff_bp, referrals_bp,
-               notifications_bp):
+               notifications_bp, calendar_bp):
         app.register_blueprint(bp)
     cli.register(app)
 

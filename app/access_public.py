@@ -5,15 +5,19 @@ and who may invite them."""
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.access import _one_or_404, may_work_on_case, require
 from app.auth.models import PublicInvitation
 from app.cases.models import Case, CaseStatus, CaseVictim
+from app.extensions import db
 from app.organisations.models import Role
 from app.people.models import Person
+from app.referrals.models import Appointment, Referral
 
-__all__ = ["can_invite", "is_public", "own_cases", "party_in", "public_invitation_or_404", "victim_ids"]
+__all__ = ["can_invite", "can_subscribe_calendar", "is_public", "own_appointment_or_404", "own_appointments",
+           "own_cases", "party_in", "public_invitation_or_404", "victim_ids"]
 
 
 def is_public(user) -> bool:
@@ -52,3 +56,28 @@ def public_invitation_or_404(case: Case, public_id) -> PublicInvitation:
     require(can_invite(current_user, case))
     return _one_or_404(select(PublicInvitation).where(PublicInvitation.case_id == case.id),
                        PublicInvitation.public_id, public_id)
+
+
+def own_appointments(user) -> Select:
+    """The appointments of a member of the public's own cases where they are the person cautioned (never a
+    victim's view of someone else's), once the caution has been given: every status, cancelled ones too."""
+    if not is_public(user):
+        return select(Appointment).where(false())
+    return (select(Appointment).join(Referral, Appointment.referral_id == Referral.id)
+            .where(Referral.case_id.in_(_cautioned_in(user))))
+
+
+def _cautioned_in(user) -> Select:
+    return (select(Case.id).join(Person, Case.offender_id == Person.id)
+            .where(Person.user_id == user.id, Case.issued_on.is_not(None)))
+
+
+def can_subscribe_calendar(user) -> bool:
+    """A calendar feed is for the person cautioned in at least one case (a victim has no appointments here)."""
+    return is_public(user) and db.session.scalar(select(exists(_cautioned_in(user))))
+
+
+def own_appointment_or_404(public_id) -> Appointment:
+    """One of the signed-in person's own appointments (as the person cautioned), with its referral's service."""
+    return _one_or_404(own_appointments(current_user).options(
+        joinedload(Appointment.referral).joinedload(Referral.service)), Appointment.public_id, public_id)

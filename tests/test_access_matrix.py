@@ -27,6 +27,7 @@ from app.cases.models import Approval, Case
 from app.extensions import db
 from app.organisations import staff
 from app.organisations.models import Organisation, Role, StaffInvitation
+from app.people import calendar
 from app.people.models import Person
 from app.referrals import services as referral_services
 from app.referrals.models import Appointment, Referral
@@ -442,6 +443,20 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("POST", "/referrals/groups/{group}", only(422, *FRESHSTART, anonymous=400), csrf=True),
         Probe("GET", "/referrals/groups/{unknown_case}", nobody()),
     ),
+    # --- the person cautioned's calendar: their own appointments only; the feed by its token, with no session ---
+    "calendar.appointment_file": (
+        Probe("GET", "/my/appointments/{appointment}.ics", only(200, "offender")),
+        Probe("GET", "/my/appointments/{unknown_case}.ics", nobody()),
+    ),
+    "calendar.feed": (
+        # Before the feed page's POSTs below: the offender's own run makes a new feed, which revokes this one.
+        Probe("GET", "/calendar/{feed_token}.ics", grid(200, anonymous=200)),
+        Probe("GET", "/calendar/not-a-token.ics", grid(404, anonymous=404)),
+    ),
+    "calendar.feed_page": (Probe("GET", "/my/calendar-feed", only(200, "offender")),),
+    "calendar.create_feed": (Probe("POST", "/my/calendar-feed", only(200, "offender", anonymous=400), csrf=True),),
+    "calendar.revoke_feed": (Probe("POST", "/my/calendar-feed/revoke", only(
+        Redirect("/my/calendar-feed", 303), "offender", anonymous=400), csrf=True),),
 }
 
 
@@ -514,7 +529,7 @@ def objects(app, demo_data) -> dict[str, str]:
                "own_offence": str(own.offences[0].public_id), "own_victim": str(own.victims[0].person.public_id),
                "own_condition": str(own.conditions[0].public_id),
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
-               "approval": _approval()}
+               "approval": _approval(), "feed_token": calendar.create(factories.user("offender"))}
         ids |= _referrals(own) | _staff()
         db.session.commit()
         db.session.remove()
@@ -535,7 +550,8 @@ def test_matrix_is_well_formed(app):
     dummy = dict.fromkeys(("own_case", "other_case", "other_force_case", "unknown_case", "sent_referral",
                            "working_referral", "appointment", "group", "service", "other_force_service",
                            "approval", "own_offence", "own_victim", "own_condition", "police_member",
-                           "provider_member", "provider", "invitation", "invitation_2", "invitation_token"),
+                           "provider_member", "provider", "invitation", "invitation_2", "invitation_token",
+                           "feed_token"),
                           str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():

@@ -37,6 +37,7 @@ from app.cases.models import Case
 from app.extensions import db
 from app.organisations import staff
 from app.organisations.models import PROVIDER_ROLES, Role
+from app.people import calendar
 from app.referrals import services as referrals
 from app.referrals.models import Referral
 from tests import factories
@@ -124,10 +125,13 @@ def _build() -> dict:
     # A pending invitation: its page is reached only from the link in the email.
     _, token = staff.invite(organisation=factories.organisation("NSP"), role=Role.OFFICER, team=factories.team(),
                             email="newcomer@example.org", by=factories.user("coordinator"))
+    # Jordan's calendar feed: its address is shown once, after a POST, and is fetched by a phone, not followed.
+    feed = calendar.create(factories.user("offender"))
     db.session.flush()
     return {"cases": {"A": (a, victim_a.person), "B": (b, b.victims[0].person), "C": (c, c.victims[0].person)},
             # No page links to a group session: its facilitator reaches it only from the redirect after booking.
-            "entry": [f"/referrals/groups/{group.public_id}", f"/staff-invitations/{token}"]}
+            "entry": [f"/referrals/groups/{group.public_id}", f"/staff-invitations/{token}",
+                      f"/calendar/{feed}.ics"]}
 
 
 def _who(users: dict, rule) -> frozenset[str]:

@@ -83,3 +83,16 @@ OBSERVED_CODES: dict[str, str] = {
 SEXES: dict[str, str] = {"female": "Female", "male": "Male", "not_stated": "Prefers not to say"}
 CHANNELS: dict[str, str] = {"post": "Post", "email": "Email", "sms": "Text message", "phone": "Phone call",
                             "portal": "Resolve (online)"}
+
+
+class CalendarFeed(PublicIdMixin, db.Model):
+    """A member of the public's private calendar feed of their appointments (app/people/calendar.py). The feed's
+    address carries a random token; only its SHA-256 is kept. Revoked, never deleted: a new feed is a new row."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

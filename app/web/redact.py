@@ -4,7 +4,7 @@ A sign-out sends the browser to the provider's end-session endpoint with the ID 
 query, and the ID token carries the person's name and email. Any request line that includes it (the development
 provider is served by the portal's own server; a proxy or referrer can carry it too) would write it to the
 access log. This filter rewrites every record of the access loggers before it is emitted: token parameters,
-anything shaped like a JWT and the token in a staff invitation's link become "[redacted]".
+anything shaped like a JWT, the token in a staff invitation's link and in a calendar feed's address become "[redacted]".
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 _PARAMS = re.compile(r"\b((?:id_token_hint|id_token|access_token|refresh_token|code_verifier|client_assertion"
                      r"|logout_token)=)[^&\s\"']+")
 _JWT = re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*")
-_INVITATION = re.compile(r"(/staff-invitations/)[^/?\s\"']+")  # the link of a staff invitation is its secret
+# The link of a staff invitation, and the address of a calendar feed, are their own secrets.
+_INVITATION = re.compile(r"(/staff-invitations/|/calendar/)[^/?\s\"']+")
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 

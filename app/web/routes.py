@@ -16,6 +16,7 @@ from app.cases.models import Case, CaseVictim
 from app.extensions import db
 from app.notifications import services as outbox
 from app.organisations.models import Role
+from app.people import calendar
 from app.referrals import queries as referral_queries
 from app.web.htmx import is_partial, render
 
@@ -62,7 +63,8 @@ def _own_cases():
         views.viewed_each("case.view", [c for c in cases if parties[c.id] is party],
                           purpose=f"own record ({party.value})")
     return render("home/public.html", offender_cases=[c for c in cases if parties[c.id] is Role.OFFENDER],
-                  victim_cases=[c for c in cases if parties[c.id] is Role.VICTIM], timelines=timelines)
+                  victim_cases=[c for c in cases if parties[c.id] is Role.VICTIM], timelines=timelines,
+                  upcoming_appointments=calendar.upcoming(current_user) if Role.OFFENDER in parties.values() else {})
 
 
 @bp.get("/healthz")

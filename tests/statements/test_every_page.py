@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 
 from tests.statements import (
+    test_calendar_pages,
     test_case_pages,
     test_caseload,
     test_other_pages,
@@ -14,7 +15,8 @@ from tests.statements import (
     test_staff_pages,
 )
 
-MODULES = (test_case_pages, test_caseload, test_other_pages, test_public_pages, test_referral_pages, test_staff_pages)
+MODULES = (test_calendar_pages, test_case_pages, test_caseload, test_other_pages, test_public_pages,
+           test_referral_pages, test_staff_pages)
 
 
 def test_every_get_route_is_counted(app):
