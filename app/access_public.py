@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.access import _one_or_404, may_work_on_case, require
 from app.auth.models import PublicInvitation
@@ -13,7 +14,8 @@ from app.cases.models import Case, CaseStatus, CaseVictim
 from app.organisations.models import Role
 from app.people.models import Person
 
-__all__ = ["can_invite", "is_public", "own_cases", "party_in", "public_invitation_or_404", "victim_ids"]
+__all__ = ["can_invite", "can_read_own_document", "can_see_own_case", "is_public", "own_case_or_404", "own_cases",
+           "party_in", "public_invitation_or_404", "victim_ids"]
 
 
 def is_public(user) -> bool:
@@ -41,6 +43,23 @@ def party_in(user, case: Case) -> Role | None:
 
 def victim_ids(user, case: Case) -> list[int]:
     return [link.person_id for link in case.victims if link.person.user_id == user.id]
+
+
+def can_see_own_case(user, case: Case) -> bool:
+    """The person cautioned sees their own case's page: what they must do, their appointments, who to contact."""
+    return party_in(user, case) is Role.OFFENDER
+
+
+def can_read_own_document(user, case: Case) -> bool:
+    """The person cautioned reads the signed document of their own case; nobody else through this page."""
+    return party_in(user, case) is Role.OFFENDER and case.document is not None
+
+
+def own_case_or_404(public_id, load=()) -> Case:
+    """A case in which the signed-in member of the public is the person cautioned (staff and victims: 404)."""
+    case = _one_or_404(own_cases(current_user).options(joinedload(Case.offender), *load), Case.public_id, public_id)
+    require(can_see_own_case(current_user, case))
+    return case
 
 
 def can_invite(user, case: Case) -> bool:

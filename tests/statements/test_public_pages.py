@@ -64,10 +64,20 @@ def grow(app):
     empty(app)
 
 
+def _own_pages(app) -> list:
+    """The person cautioned's own page of the demo's case, and their copy of its signed document."""
+    with app.app_context():
+        case_id = db.session.scalar(select(Case.public_id).join(Person, Case.offender_id == Person.id)
+                                    .where(Person.given_name == "Jordan").order_by(Case.id).limit(1))
+    return [("the person's own case page", "offender", f"/my/cases/{case_id}", {}),
+            ("the person's signed document", "offender", f"/my/cases/{case_id}/document", {})]
+
+
 def test_public_home_pages(app, clients, grow):
     grow()
-    small = {page: measure(app, clients[who], path, page=page, size="1 case", **kw) for page, who, path, kw in PAGES}
+    pages = PAGES + _own_pages(app)
+    small = {page: measure(app, clients[who], path, page=page, size="1 case", **kw) for page, who, path, kw in pages}
     grow(_cautioned_again, _cautioned_again, _appointments)
-    large = {page: measure(app, clients[who], path, page=page, size="3 cases", **kw) for page, who, path, kw in PAGES}
+    large = {page: measure(app, clients[who], path, page=page, size="3 cases", **kw) for page, who, path, kw in pages}
     for page in small:
         assert_bounded(page, small[page], large[page])
