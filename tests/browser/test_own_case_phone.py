@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.calendar]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
          "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-                       "Version/17.0 Mobile/15E148 Safari/604.1"}
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                       "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
 
 
 @pytest.fixture
