@@ -49,17 +49,20 @@ def _fits(page, width: int) -> None:
         f"{page.url} scrolls sideways at {width} px"
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
-def test_the_persons_own_page_on_a_phone(booked, browser, live_url, console, js):
-    page = _new_page(browser, live_url, console, **PHONE, **({} if js else {"java_script_enabled": False}))
+def _own_page(page) -> None:
+    sign_in(page, PERSONAS_BY_KEY["offender"], axe=False)
+    page.get_by_role("link", name=re.compile("^What you must do, your appointments")).click()
+    page.wait_for_url(re.compile(r"/my/cases/[0-9a-f-]{36}$"))
+    expect_heading(page, "Your conditional caution")
+    expect(page.get_by_text("You were late, so you were not let in.")).to_be_visible()
+    expect(page.get_by_text("How: by phone: they will call you")).to_be_visible()
+    expect(page.locator('a[href="tel:+448001234567"]')).to_be_visible()
+
+
+def test_the_persons_own_page_on_a_phone(booked, browser, live_url, console):
+    page = _new_page(browser, live_url, console, **PHONE)
     try:
-        sign_in(page, PERSONAS_BY_KEY["offender"], axe=False)
-        page.get_by_role("link", name=re.compile("^What you must do, your appointments")).click()
-        page.wait_for_url(re.compile(r"/my/cases/[0-9a-f-]{36}$"))
-        expect_heading(page, "Your conditional caution")
-        expect(page.get_by_text("You were late, so you were not let in.")).to_be_visible()
-        expect(page.get_by_text("How: by phone: they will call you")).to_be_visible()
-        expect(page.locator('a[href="tel:+448001234567"]')).to_be_visible()
+        _own_page(page)
         check_accessibility(page)
         _fits(page, 390)
         _fits(page, 320)
@@ -70,5 +73,18 @@ def test_the_persons_own_page_on_a_phone(booked, browser, live_url, console, js)
         check_accessibility(page)
         _fits(page, 320)
         _fits(page, 390)
+        assert console.errors == []
+    finally:
+        page.context.close()
+
+
+def test_the_persons_own_page_without_javascript(booked, browser, live_url, console):
+    # axe and the width check need JavaScript: the same pages are checked with it on above.
+    page = _new_page(browser, live_url, console, **PHONE, java_script_enabled=False)
+    try:
+        _own_page(page)
+        page.get_by_role("link", name="Read or print what you signed").click()
+        page.wait_for_url(re.compile(r"/my/cases/[0-9a-f-]{36}/document$"))
+        expect_heading(page, "What you signed")
     finally:
         page.context.close()
