@@ -390,15 +390,6 @@ def group_session_or_404(public_id, load=()) -> GroupSession:
 
 
 # The rules of staff administration, and of the public and their invitations: one access module, in three files.
-from app.access_public import (  # noqa: E402, F401
-    can_invite,
-    can_read_own_document,
-    can_see_own_case,
-    is_public,
-    own_case_or_404,
-    own_cases,
-    party_in,
-    public_invitation_or_404,
-    victim_ids,
-)
+from app.access_public import *  # noqa: E402,F403  (the rest of its __all__: the person's own case and document)
+from app.access_public import can_invite, is_public, own_cases, party_in, public_invitation_or_404, victim_ids  # noqa: E402, F401
 from app.access_staff import *  # noqa: E402,F403
