@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.invitation_routes import bp as invitations_bp
     from app.auth.routes import bp as auth_bp
     from app.cases import after_issue, close_routes, remove_routes  # noqa: F401  (more routes on the cases blueprint)
+    from app.cases.own_routes import bp as my_bp
     from app.cases.routes import bp as cases_bp
     from app.notifications.routes import bp as notifications_bp
     from app.organisations.routes import bp as organisations_bp
@@ -144,7 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.referrals.routes import bp as referrals_bp
     from app.web.routes import bp as web_bp
 
-    for bp in (web_bp, auth_bp, invitations_bp, cases_bp, organisations_bp, staff_bp, referrals_bp,
+    for bp in (web_bp, auth_bp, invitations_bp, cases_bp, my_bp, organisations_bp, staff_bp, referrals_bp,
                notifications_bp, calendar_bp):
         app.register_blueprint(bp)
     cli.register(app)

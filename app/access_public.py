@@ -16,8 +16,9 @@ from app.organisations.models import Role
 from app.people.models import Person
 from app.referrals.models import Appointment, Referral
 
-__all__ = ["can_invite", "can_subscribe_calendar", "is_public", "own_appointment_or_404", "own_appointments",
-           "own_cases", "party_in", "public_invitation_or_404", "victim_ids"]
+__all__ = ["can_invite", "can_read_own_document", "can_see_own_case", "can_subscribe_calendar", "is_public",
+           "own_appointment_or_404", "own_appointments", "own_case_or_404", "own_cases", "party_in",
+           "public_invitation_or_404", "victim_ids"]
 
 
 def is_public(user) -> bool:
@@ -45,6 +46,23 @@ def party_in(user, case: Case) -> Role | None:
 
 def victim_ids(user, case: Case) -> list[int]:
     return [link.person_id for link in case.victims if link.person.user_id == user.id]
+
+
+def can_see_own_case(user, case: Case) -> bool:
+    """The person cautioned sees their own case's page: what they must do, their appointments, who to contact."""
+    return party_in(user, case) is Role.OFFENDER
+
+
+def can_read_own_document(user, case: Case) -> bool:
+    """The person cautioned reads the signed document of their own case; nobody else through this page."""
+    return party_in(user, case) is Role.OFFENDER and case.document is not None
+
+
+def own_case_or_404(public_id, load=()) -> Case:
+    """A case in which the signed-in member of the public is the person cautioned (staff and victims: 404)."""
+    case = _one_or_404(own_cases(current_user).options(joinedload(Case.offender), *load), Case.public_id, public_id)
+    require(can_see_own_case(current_user, case))
+    return case
 
 
 def can_invite(user, case: Case) -> bool:

@@ -150,6 +150,18 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
     "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
     "web.accessibility": (Probe("GET", "/accessibility", grid(200, anonymous=200)),),
     "web.privacy": (Probe("GET", "/privacy", grid(200, anonymous=200)),),
+    # The person cautioned's own pages: Jordan (the "offender" persona) on the own case; the victim of that case,
+    # staff and every other case: no such page.
+    "my.case": (
+        Probe("GET", "/my/cases/{own_case}", only(200, "offender")),
+        Probe("GET", "/my/cases/{other_case}", nobody()),
+        Probe("GET", "/my/cases/{unknown_case}", nobody()),
+    ),
+    "my.document": (
+        Probe("GET", "/my/cases/{own_case}/document", only(200, "offender")),
+        Probe("GET", "/my/cases/{other_case}/document", nobody()),
+        Probe("GET", "/my/cases/not-an-id/document", nobody()),
+    ),
     # Development only, and off here as in production: there is no such page.
     "notifications.dev_outbox": (Probe("GET", "/notifications/dev-outbox", grid(404, anonymous=404)),),
     # Notify's receipts carry its bearer token, not a session: without it (none is configured here), 401.

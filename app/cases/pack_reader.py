@@ -202,6 +202,7 @@ def load_pack(path: Path) -> RulePack:
     disposals_raw = g(data, "disposal_types", dict)
     if not disposals_raw:
         r.fail("disposal_types", "must list at least one disposal type")
+    disposals = {k: _disposal(r, k, v) for k, v in disposals_raw.items()}
     minimum_age = g(data, "minimum_age", int)
     if minimum_age <= 0:
         r.fail("minimum_age", "must be more than 0")
@@ -211,8 +212,28 @@ def load_pack(path: Path) -> RulePack:
         deadline=deadline, victim_updates=updates, approval_required=frozenset(approvals),
         earlier_offending_rationale_required=g(earlier, "rationale_required", bool, where="earlier_offending."),
         eligibility_questions={q: " ".join(questions[q].split()) for q in QUESTIONS},
-        disposal_types={k: _disposal(r, k, v) for k, v in disposals_raw.items()}, path=path,
+        disposal_types=disposals, path=path, condition_words=_condition_words(r, data, disposals),
     )
+
+
+WORD_FIELDS = {"details": "x", "hours": "1", "amount": "£1"}  # what condition words may be filled with
+
+
+def _condition_words(r: _Reader, data: dict, disposals: dict[str, DisposalType]) -> dict[str, str]:
+    """Plain words for every condition type the pack's disposals allow (and, optionally, per restrictive subtype),
+    naming only the fields a condition fills them with."""
+    raw = r.get(data, "condition_words", dict)
+    words = {key: r.text(raw, key, "condition_words.") for key in raw}
+    for key in sorted({t for d in disposals.values() for t in d.condition_types} - set(words)):
+        r.fail(f"condition_words.{key}", "must say what this condition type asks of the person")
+    for key, text in words.items():
+        if key.split(".")[0] not in CONDITION_TYPES:
+            r.fail(f"condition_words.{key}", "is not a condition type (or restrictive.<kind>)")
+        try:
+            text.format(**WORD_FIELDS)
+        except (KeyError, IndexError, ValueError):
+            r.fail(f"condition_words.{key}", f"may only be filled with {{{'}, {'.join(WORD_FIELDS)}}}")
+    return words
 
 
 def load_regime(folder: Path) -> Regime:

@@ -12,7 +12,7 @@ Code asks the pack; no figure that lives in a pack is repeated in code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.errors import Problem, RuleViolation
-from app.formats import long_date
+from app.formats import long_date, money, number
 
 CONDITION_TYPES = ("restrictive", "unpaid_work", "attendance", "financial_penalty", "foreign_offender",
                    "payment_to_victim")
@@ -127,6 +127,9 @@ class RulePack:
     eligibility_questions: dict[str, str]
     disposal_types: dict[str, DisposalType]
     path: Path
+    # What the person is told each condition asks, in plain words, by type or "restrictive.<subtype>": filled with
+    # the condition's {details}, {hours} and {amount}.
+    condition_words: dict[str, str] = field(default_factory=dict)
 
     def disposal(self, key: str) -> DisposalType:
         return self.disposal_types[key]
@@ -190,6 +193,14 @@ def pack_of(case) -> RulePack:
 
 def disposal_of(case) -> DisposalType:
     return pack_of(case).disposal(case.disposal_type)
+
+
+def said_to_person(case, condition) -> str:
+    """A condition of the case in the plain words its pack gives the person, filled with the condition's details."""
+    words = pack_of(case).condition_words
+    template = words.get(f"{condition.type}.{condition.subtype}") or words[condition.type]
+    return template.format(details=" ".join(condition.details.split()).rstrip("."), hours=number(condition.hours),
+                           amount=money(condition.amount_pounds))
 
 
 def decided_under(case, day: date, field: str | None) -> RulePack:

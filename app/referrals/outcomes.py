@@ -18,17 +18,18 @@ class Outcome:
     can_count: bool  # may count towards non-compliance (a police officer decides)
     note_required: bool
     attended: bool
+    to_person: str  # what the person cautioned reads: what happened, what it means for them
 
 
 def load(path: Path = ATTENDANCE_FILE) -> dict[str, Outcome]:
     data = yaml.safe_load(path.read_text())
     found = {}
     for code, raw in data["outcomes"].items():
-        for key in ("label", "can_count", "note_required", "attended"):
+        for key in ("label", "can_count", "note_required", "attended", "to_person"):
             if key not in raw:
                 raise ValueError(f"{path.name}: outcome {code!r} is missing {key!r}")
         found[code] = Outcome(code, raw["label"], bool(raw["can_count"]), bool(raw["note_required"]),
-                              bool(raw["attended"]))
+                              bool(raw["attended"]), " ".join(str(raw["to_person"]).split()))
     return found
 
 

@@ -110,6 +110,12 @@ def _broken_copy(tmp_path, mutate, version="2026.1") -> Path:
     (lambda d: d["eligibility_questions"].pop("should_be_given"), "eligibility_questions.should_be_given: is missing"),
     (lambda d: d["eligibility_questions"].update(consents=" "), "eligibility_questions.consents: must not be empty"),
     (lambda d: d["eligibility_questions"].update(mood="How are you?"), "unknown question(s) mood"),
+    (lambda d: d["condition_words"].pop("payment_to_victim"),
+     "condition_words.payment_to_victim: must say what this condition type asks of the person"),
+    (lambda d: d["condition_words"].update(dancing="Dance."), "condition_words.dancing: is not a condition type"),
+    (lambda d: d["condition_words"].update(attendance="Go to {place}."),
+     "condition_words.attendance: may only be filled with {details}, {hours}, {amount}"),
+    (lambda d: d.pop("condition_words"), "condition_words: is missing"),
 ])
 def test_malformed_pack_names_file_field_and_problem(tmp_path, mutate, message):
     with pytest.raises(RulePackError) as caught:

@@ -20,7 +20,9 @@ from app.referrals.models import Referral
 from tests import factories
 from tests.statements.conftest import assert_bounded, empty, measure, module_data
 
-PAGES = [("the person cautioned's page", "offender", "/", {}), ("the victim's page", "victim", "/", {})]
+PAGES = [("the person cautioned's page", "offender", "/", {}), ("the victim's page", "victim", "/", {}),
+         ("the person's own case page", "offender", "/my/cases/{case}", {}),
+         ("the person's signed document", "offender", "/my/cases/{case}/document", {})]
 
 
 def _person(given: str) -> Person:
@@ -64,10 +66,20 @@ def grow(app):
     empty(app)
 
 
+def _jordans_first_case(app) -> str:
+    """The demo's case, whose person's own page and signed document are measured (its appointments grow)."""
+    with app.app_context():
+        return str(db.session.scalar(select(Case.public_id).join(Person, Case.offender_id == Person.id)
+                                     .where(Person.given_name == "Jordan").order_by(Case.id).limit(1)))
+
+
 def test_public_home_pages(app, clients, grow):
     grow()
-    small = {page: measure(app, clients[who], path, page=page, size="1 case", **kw) for page, who, path, kw in PAGES}
+    case = _jordans_first_case(app)
+    small = {page: measure(app, clients[who], path.format(case=case), page=page, size="1 case", **kw)
+             for page, who, path, kw in PAGES}
     grow(_cautioned_again, _cautioned_again, _appointments)
-    large = {page: measure(app, clients[who], path, page=page, size="3 cases", **kw) for page, who, path, kw in PAGES}
+    large = {page: measure(app, clients[who], path.format(case=case), page=page, size="3 cases", **kw)
+             for page, who, path, kw in PAGES}
     for page in small:
         assert_bounded(page, small[page], large[page])
