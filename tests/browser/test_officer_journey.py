@@ -379,9 +379,13 @@ def assert_issued(officer: Officer, deadline: date) -> None:
 
 
 def officer_journey(officer: Officer) -> None:
-    today = clock.today()
     sign_in(officer.page, PERSONAS_BY_KEY["officer-north"], axe=officer.js)
     officer.axe()
+    new_case_to_issued(officer, clock.today())
+
+
+def new_case_to_issued(officer: Officer, today: date) -> date:
+    """The signed-in officer's steps from a new case to an issued caution; returns its deadline."""
     start_case(officer)
     offender_details(officer, today)
     offence(officer, today)
@@ -393,6 +397,7 @@ def officer_journey(officer: Officer) -> None:
     deadline = issue(officer, today)
     sign(officer)
     assert_issued(officer, deadline)
+    return deadline
 
 
 def _check_counts(name: str, officer: Officer) -> None:

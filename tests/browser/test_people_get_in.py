@@ -25,21 +25,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from tests.browser.conftest import _new_page, check_accessibility, require_browser
 from tests.browser.test_journeys import HOME, expect_heading, sign_in
-from tests.browser.test_officer_journey import (
-    Officer,
-    assert_issued,
-    conditions,
-    issue,
-    long_date,
-    needs,
-    offence,
-    offender_details,
-    screening,
-    sign,
-    start_case,
-    victim,
-    victims_views,
-)
+from tests.browser.test_officer_journey import Officer, long_date, new_case_to_issued
 
 require_browser()
 
@@ -137,17 +123,7 @@ def officer_accepts(page, link: str) -> None:
 def officer_takes_a_case_to_issued(officer: Officer, today: date):
     """test_officer_journey's steps, in its order, without its persona's sign-in. Returns the deadline and the
     case's reference."""
-    start_case(officer)
-    offender_details(officer, today)
-    offence(officer, today)
-    victim(officer)
-    screening(officer, today)
-    needs(officer)
-    victims_views(officer, today)
-    conditions(officer, today)
-    deadline = issue(officer, today)
-    sign(officer)
-    assert_issued(officer, deadline)
+    deadline = new_case_to_issued(officer, today)
     reference = officer.page.locator(".govuk-caption-l").first.inner_text().strip()
     return deadline, reference
 
