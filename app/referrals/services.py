@@ -20,8 +20,8 @@ from app.formats import long_date
 from app.notifications import reminders
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
-from app.referrals import queries
-from app.referrals.dataset import digest, referral_dataset, victim_problems
+from app.referrals import queries, victim_match
+from app.referrals.dataset import digest, referral_dataset, victim_problems, victims_of
 from app.referrals.models import WHAT_TO_BRING_MAX as BRING_MAX
 from app.referrals.models import (
     WORKING_STATUSES,
@@ -213,11 +213,21 @@ def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *,
     return ends_at
 
 
-def _bring(text: str | None) -> str | None:
-    """What to bring, tidied: None when blank. Refused when too long for the person's page and messages."""
+def _bring_tidied(text: str | None) -> str:
+    """What to bring on one line; refused when too long for the person's page and messages."""
     text = " ".join((text or "").split())
     if len(text) > BRING_MAX:
         raise RuleViolation(Problem("what_to_bring", f"What to bring must be {BRING_MAX} characters or fewer."))
+    return text
+
+
+def _bring(text: str | None, case: Case) -> str | None:
+    """What to bring for one person's appointment (None when blank). The person reads it (page, reminders,
+    calendar), so it is refused when too long, or when it mentions a victim of the case."""
+    text = _bring_tidied(text)
+    if text and victim_match.find({"what_to_bring": text}, victims_of(case), person=case.offender.full_name):
+        raise RuleViolation(Problem("what_to_bring", "What to bring mentions the victim's details. The person "
+                                                     "reads it: remove them."))
     return text or None
 
 
@@ -231,7 +241,7 @@ def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, m
     if referral.status not in WORKING_STATUSES:
         raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so appointments cannot be "
                                 "booked.")
-    bring = group.what_to_bring if group else _bring(what_to_bring)
+    bring = _bring(group.what_to_bring if group else what_to_bring, referral.case)
     ends_at = _check_slot(referral.case.offender_id, starts_at, minutes, mode, past=True)
     late = starts_at < clock.now()  # the session was held before it was entered
     appointment = Appointment(referral_id=referral.id, person_id=referral.case.offender_id, starts_at=starts_at,
@@ -271,7 +281,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
         problems.append(Problem("reason", "Say why the appointment is moving."))
     if problems:
         raise RuleViolation(problems)
-    bring = _bring(what_to_bring)
+    bring = _bring(what_to_bring, appointment.referral.case)
     ends_at = _check_slot(appointment.person_id, starts_at, minutes, appointment.mode, ignore=appointment.id)
     db.session.add(AppointmentChange(appointment_id=appointment.id, changed_at=clock.now(), changed_by_id=by.id,
                                      requested_by=requested_by, reason=reason.strip(),
@@ -324,7 +334,8 @@ def create_group_session(*, provider_id: int, title: str, starts_at: datetime, m
         raise RuleViolation(Problem("title", "Enter the session's title."))
     session = GroupSession(provider_id=provider_id, facilitator_id=by.id, title=title.strip(), starts_at=starts_at,
                            ends_at=ends_after(starts_at, minutes), mode=mode,
-                           place=(place or "").strip() or None, what_to_bring=_bring(what_to_bring))
+                           place=(place or "").strip() or None,
+                           what_to_bring=_bring_tidied(what_to_bring) or None)
     db.session.add(session)
     db.session.flush()
     for referral in referrals:

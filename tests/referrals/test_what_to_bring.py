@@ -72,6 +72,11 @@ def test_booking_with_what_to_bring_too_long_is_a_422_that_keeps_what_was_typed(
     assert f"What to bring (optional) must be {WHAT_TO_BRING_MAX} characters or fewer" in html
     assert LONG.strip() in html and 'value="Fresh Start"' in html
     assert _appointments(app, ids["sent"]) == []
+    # The person reads it: a victim of the case (Kim Taylor) is never named in it.
+    html = _summary(client.post(f"/referrals/{ids['sent']}/appointments",
+                                _form(what_to_bring="The letter you wrote to Kim Taylor"), expect=422))
+    assert "What to bring mentions the victim&#39;s details" in html and "The letter you wrote to Kim Taylor" in html
+    assert _appointments(app, ids["sent"]) == []
     client.post(f"/referrals/{ids['sent']}/appointments", _form(what_to_bring="Photo ID and this letter"))
     (a,) = _appointments(app, ids["sent"])
     assert a.what_to_bring == "Photo ID and this letter"
@@ -101,6 +106,9 @@ def test_a_group_session_gives_every_place_what_to_bring(app, worker):
              "mode": "in_person", "place": "Hall", "participants": [ids["sent"]]}
     html = _summary(client.post("/referrals/groups/new", group | {"what_to_bring": LONG}, expect=422))
     assert LONG.strip() in html and 'value="Workshop"' in html
+    html = _summary(client.post("/referrals/groups/new", group | {"what_to_bring": "Notes about Kim Taylor"},
+                                expect=422))
+    assert "Jordan Smith: What to bring mentions the victim" in html
     r = client.post("/referrals/groups/new", group | {"what_to_bring": "A pen and paper"})
     (a,) = _appointments(app, ids["sent"])
     assert a.what_to_bring == "A pen and paper" and a.group_session_id is not None
