@@ -76,8 +76,9 @@ class ManagerForm(Form):
 
 
 def _uk_phone(form, field):
-    if (field.data or "").strip() and len(field.data.strip()) <= PHONE_MAX and (
-            problem := phone_problem(" ".join(field.data.split()))):
+    """The format check; a number too long to keep gets the length message instead (the field's last check)."""
+    typed = " ".join((field.data or "").split())
+    if len(typed) <= PHONE_MAX and (problem := phone_problem(typed)):
         raise ValidationError(problem)
 
 
