@@ -21,6 +21,7 @@ from app.organisations.models import Membership, Organisation, OrgKind, Role, St
 
 __all__ = [
     "ROLES_AT",
+    "can_edit_work_contact",
     "can_manage_providers",
     "can_manage_staff",
     "managed_organisation",
@@ -81,6 +82,18 @@ def staff_member_or_404(public_id) -> tuple[User, Membership]:
     if found is None:
         abort(404)
     return found[0], found[1]
+
+
+def can_edit_work_contact(user, target: User) -> bool:
+    """A member of staff edits their own work contact details; their organisation's coordinator or manager may
+    edit theirs too (as the staff pages let them). Members of the public have none."""
+    if getattr(user, "kind", None) != "staff" or role(user) is None:
+        return False
+    if target.id == user.id:
+        return True
+    org = managed_organisation(user)
+    return org is not None and db.session.scalar(select(Membership.id).where(
+        Membership.user_id == target.id, Membership.organisation_id == org.id, Membership.active).limit(1)) is not None
 
 
 def visible_teams(user) -> Select:

@@ -376,6 +376,21 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
               csrf=True),
         Probe("POST", "/staff/{unknown_case}/enabled", nobody(400), csrf=True),
     ),
+    # Work contact details: every member of staff their own; a coordinator or provider manager also their
+    # organisation's staff (an empty form saves nothing and comes back); the public have none.
+    "staff.own_contact": (
+        Probe("GET", "/account/work-contact", grid(200, anonymous=TO_SIGN_IN, allow={"offender": 404, "victim": 404})),
+        Probe("POST", "/account/work-contact", grid(Redirect("/account/work-contact", 303), anonymous=400,
+                                                    allow={"offender": 404, "victim": 404}), csrf=True),
+    ),
+    "staff.member_contact": (
+        Probe("GET", "/staff/{police_member}/work-contact", only(200, "coordinator")),
+        Probe("POST", "/staff/{police_member}/work-contact", only(Redirect("/staff/{police_member}/work-contact", 303),
+                                                                   "coordinator", anonymous=400), csrf=True),
+        Probe("GET", "/staff/{provider_member}/work-contact", only(200, "freshstart-manager")),
+        Probe("GET", "/staff/{unknown_case}/work-contact", nobody()),
+        Probe("GET", "/staff/not-a-uuid/work-contact", nobody()),
+    ),
     "staff.reissue": (
         Probe("POST", "/staff/invitations/{invitation}/reissue", only(Redirect("/staff", 303), "coordinator",
                                                                       anonymous=400), csrf=True),

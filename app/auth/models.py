@@ -26,6 +26,9 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(16))  # "staff" or "public": which kind of provider signs them in
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    # Staff only: a work phone and working hours they record themselves, shown to the people they work with.
+    work_phone: Mapped[str | None] = mapped_column(String(32))
+    work_hours: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[datetime | None]
 

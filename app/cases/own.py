@@ -1,7 +1,8 @@
 """What the person cautioned sees of their own case: each condition in the pack's plain words with its due date and
 where it stands, the deadline and the days left, their appointments (when, where or how, with which service, and
-what happened), and who to contact at work addresses only. Three statements however much the case holds: the
-conditions, the referrals with their services, and the appointments."""
+what happened, what to bring), and who to contact at work addresses only: the officer's and each caseworker's
+work phone, email and hours, or the service's when no caseworker is assigned. Three statements however much the
+case holds: the conditions, the referrals with their services and caseworkers, and the appointments."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
+from app.auth.models import User
 from app.cases import packs
 from app.cases.models import Case, Condition
 from app.extensions import db
@@ -39,13 +41,20 @@ class OwnAppointment:
 
 
 @dataclass(frozen=True)
+class ServiceContact:
+    service: Service
+    caseworker: User | None  # the referral's caseworker; None: the service's own phone and email
+
+
+@dataclass(frozen=True)
 class OwnCase:
     case: Case
     conditions: list[OwnCondition]
     days_left: int | None  # to the deadline (0: today; negative: passed); None: no deadline recorded
     upcoming: list[OwnAppointment]  # soonest first
     past: list[OwnAppointment]  # latest first, with cancelled ones
-    services: list[Service]  # the services working with them, for their contact details
+    services: list[Service]  # the services working with them
+    contacts: list[ServiceContact]  # who to contact at each, one per service and caseworker
 
 
 def _status(progress: ConditionStatus, due_on: date, today: date) -> str:
@@ -61,7 +70,8 @@ def own_case(case: Case) -> OwnCase:
     conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
                                     .order_by(Condition.due_on, Condition.id)).all()
     referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id)
-                                   .options(selectinload(Referral.appointments)).order_by(Referral.sent_at)).all()
+                                   .options(selectinload(Referral.appointments), joinedload(Referral.caseworker))
+                                   .order_by(Referral.sent_at)).all()
     rows = []
     for condition in conditions:
         theirs = [progress_of(r) for r in referrals if r.condition_id == condition.id]
@@ -76,5 +86,9 @@ def own_case(case: Case) -> OwnCase:
                        and a.outcome is None and a.appointment.ends_at >= now),
                       key=lambda a: a.appointment.starts_at)
     past = sorted((a for a in shown if a not in upcoming), key=lambda a: a.appointment.starts_at, reverse=True)
-    services = list({r.service.id: r.service for r in referrals if r.status is not ReferralStatus.DECLINED}.values())
-    return OwnCase(case, rows, (case.deadline - today).days if case.deadline else None, upcoming, past, services)
+    working = [r for r in referrals if r.status is not ReferralStatus.DECLINED]
+    services = list({r.service.id: r.service for r in working}.values())
+    contacts = list({(r.service.id, r.caseworker_id): ServiceContact(r.service, r.caseworker)
+                     for r in working}.values())
+    return OwnCase(case, rows, (case.deadline - today).days if case.deadline else None, upcoming, past, services,
+                   contacts)

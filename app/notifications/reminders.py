@@ -38,9 +38,11 @@ def day_words(moment: datetime) -> str:
 
 
 def appointment_details(appointment, service, case) -> dict:
-    """What a reminder says: when, where or how, who to call to rearrange, and what missing it can mean."""
+    """What a reminder says: when, where or how, what to bring, who to call to rearrange, and what missing it can
+    mean."""
     return {"day": day_words(appointment.starts_at), "time": time_of_day(appointment.starts_at),
             "place": appointment.place if appointment.mode == "in_person" else None,
+            "bring": appointment.what_to_bring,
             "how": MODES_SAID.get(appointment.mode), "provider": service.provider.name,
             "phone": service.contact_phone, "consequence": packs.disposal_of(case).reminder_text}
 

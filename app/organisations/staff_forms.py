@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import RadioField, SelectField
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
 from app.organisations.models import ROLE_LABELS, Role
+from app.organisations.work_contact import HOURS_MAX, PHONE_MAX, phone_problem
 from app.web.forms import Form, GovRadioInput, SubmitField, text_field
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -72,6 +73,21 @@ class ManagerForm(Form):
     email = _email_field()
     name = text_field("Full name", Optional(), max_length=200)
     submit = SubmitField("Invite the manager")
+
+
+def _uk_phone(form, field):
+    """The format check; a number too long to keep gets the length message instead (the field's last check)."""
+    typed = " ".join((field.data or "").split())
+    if len(typed) <= PHONE_MAX and (problem := phone_problem(typed)):
+        raise ValidationError(problem)
+
+
+class WorkContactForm(Form):
+    work_phone = text_field("Work phone number (optional)", Optional(), _uk_phone, max_length=PHONE_MAX,
+                            hint="Your work number, such as your desk or work mobile. Never a personal number.")
+    work_hours = text_field("Working hours (optional)", Optional(), max_length=HOURS_MAX,
+                            hint="When people can reach you, for example, Monday to Friday, 9am to 5pm")
+    submit = SubmitField("Save work contact details")
 
 
 class ConfirmForm(Form):

@@ -3,7 +3,7 @@ for their own organisation), and the page where an invited person accepts their 
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from app.audit import views
 from app.auth import invitations
 from app.auth.models import User
 from app.extensions import db
-from app.organisations import staff
+from app.organisations import staff, work_contact
 from app.organisations import staff_forms as forms
 from app.organisations.models import Organisation, OrgKind, Role, StaffInvitation
 from app.web.commit import keep_on_error
@@ -103,6 +103,36 @@ def enabled(user_id: str):
     page = forms.MemberForm(formdata=None, data={"role": membership.role.value})
     page.set_places(access.may_give(current_user, org), _teams())
     return _member_page(user, membership, page, form, 422)
+
+
+# --- work contact details (a work phone and hours, shown to the people whose cases they work on) -----------------
+
+
+def _contact_page(user, *, own: bool):
+    form = forms.WorkContactForm(data={"work_phone": user.work_phone or "", "work_hours": user.work_hours or ""}
+                                 if request.method == "GET" else None)
+    if form.validate_on_submit() and form.attempt(lambda: work_contact.set_work_contact(
+            user, phone=form.work_phone.data, hours=form.work_hours.data, by=current_user)):
+        return (redirect_to(".own_contact", saved=1) if own
+                else redirect_to(".member_contact", user_id=user.public_id, saved=1))
+    return render("staff/contact.html", member=user, own=own, form=form, saved=bool(request.args.get("saved")),
+                  status=form_status(form))
+
+
+@bp.route("/account/work-contact", methods=["GET", "POST"])
+@login_required
+def own_contact():
+    access.require(access.can_edit_work_contact(current_user, current_user))
+    return _contact_page(current_user, own=True)
+
+
+@bp.route("/staff/<user_id>/work-contact", methods=["GET", "POST"])
+@login_required
+def member_contact(user_id: str):
+    _org()
+    user, _ = access.staff_member_or_404(user_id)
+    access.require(access.can_edit_work_contact(current_user, user))
+    return _contact_page(user, own=user.id == current_user.id)
 
 
 @bp.post("/staff/invitations/<invitation_id>/revoke")

@@ -3,8 +3,8 @@ private feed a phone calendar subscribes to.
 
 An appointment keeps one UID for its life, so a calendar updates the event it already holds: each move raises
 its SEQUENCE, and a cancellation is the same event with STATUS:CANCELLED (and one more SEQUENCE). The words are
-the reminders' own (app/notifications/reminders.py): what, when, where or how to join, and the provider to call;
-nothing about the offence, the caution, a victim or the police.
+the reminders' own (app/notifications/reminders.py): what, when, where or how to join, what to bring, and the
+provider to call; nothing about the offence, the caution, a victim or the police.
 
 The feed's address holds a random token (secrets.token_urlsafe(32)), shown once when it is made; only its
 SHA-256 is kept. Making a new feed revokes the old one; a revoked or unknown token is a 404.
@@ -58,7 +58,8 @@ def event(appointment: Appointment, stamp) -> Event:
     e.add("sequence", sequence(appointment))
     e.add("summary", f"{service.name} with {said['provider']}")
     e.add("location", where)
-    e.add("description", f"Your appointment for {service.name}, with {said['provider']}. {how}{call}")
+    bring = f" What to bring: {said['bring']}." if said["bring"] else ""
+    e.add("description", f"Your appointment for {service.name}, with {said['provider']}. {how}{bring}{call}")
     if appointment.status is AppointmentStatus.CANCELLED:
         e.add("status", "CANCELLED")
     else:

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from app import clock
 from app.cases.decision_forms import CONDITION_LABELS
 from app.organisations.categories import config as directory_config
+from app.referrals.models import WHAT_TO_BRING_MAX
 from app.referrals.outcomes import outcomes
 from app.referrals.services import END_OUTCOMES, PARTIES, late_entry_problem
 from app.web.forms import (
@@ -130,6 +131,12 @@ def within_late_entry(form, field):
         raise ValidationError(problem)
 
 
+def _bring_field():
+    return area_field("What to bring (optional)", Optional(), max_length=WHAT_TO_BRING_MAX,
+                      hint="For example, photo ID and your appointment letter. The person sees this on their page, "
+                           "in reminders and in their calendar: do not include the victim's details or the offence.")
+
+
 class AppointmentForm(Form, _When):
     on = GovDate("Date", [within_late_entry], required="Enter the date",
                  description="A session already held can be entered afterwards: it is marked as entered late.")
@@ -137,6 +144,7 @@ class AppointmentForm(Form, _When):
     minutes = _minutes()
     mode = _mode()
     place = text_field("Place, phone number or video link", Optional(), max_length=300)
+    what_to_bring = _bring_field()
     submit = SubmitField("Book appointment")
 
 
@@ -148,6 +156,7 @@ class RescheduleForm(Form, _When):
                               widget=GovRadioInput(), choices=PARTIES)
     reason = area_field("Reason", InputRequired("Say why the appointment is moving"),
                         not_blank("Say why the appointment is moving"), max_length=2000)
+    what_to_bring = _bring_field()
     version = version_field()
     submit = SubmitField("Move appointment")
 
@@ -236,6 +245,7 @@ class GroupSessionForm(Form, _When):
     place = text_field("Place, phone number or video link", Optional(), max_length=300)
     participants = SelectMultipleField("Who is attending", [InputRequired("Choose at least one person")],
                                        widget=GovCheckboxesInput(), choices={})
+    what_to_bring = _bring_field()
     submit = SubmitField("Book group session")
 
 

@@ -38,6 +38,8 @@ REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     ReferralStatus.COMPLETED: frozenset(),
     ReferralStatus.ENDED_EARLY: frozenset(),
 }
+# The longest "what to bring" note: a short list the person can read on a phone (and a text can carry).
+WHAT_TO_BRING_MAX = 200
 OPEN_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 WORKING_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 
@@ -116,6 +118,8 @@ class GroupSession(PublicIdMixin, TimestampMixin, db.Model):
     ends_at: Mapped[datetime]
     mode: Mapped[str] = mapped_column(String(16))
     place: Mapped[str | None] = mapped_column(String(300))
+    # Given to every place in the session as it is booked.
+    what_to_bring: Mapped[str | None] = mapped_column(String(WHAT_TO_BRING_MAX))
 
     appointments: Mapped[list[Appointment]] = relationship(back_populates="group_session",
                                                            order_by="Appointment.id")
@@ -143,6 +147,8 @@ class Appointment(PublicIdMixin, TimestampMixin, db.Model):
     ends_at: Mapped[datetime]
     mode: Mapped[str] = mapped_column(String(16))  # a delivery mode from config/services.yaml
     place: Mapped[str | None] = mapped_column(String(300))
+    # Shown to the person (their page, reminders, calendar): never anything they would not see anyway.
+    what_to_bring: Mapped[str | None] = mapped_column(String(WHAT_TO_BRING_MAX))
     status: Mapped[AppointmentStatus] = mapped_column(str_enum(AppointmentStatus, "appointment_status"),
                                                       default=AppointmentStatus.BOOKED)
     booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

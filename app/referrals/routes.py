@@ -199,7 +199,7 @@ def book(referral_id: str):
     form = forms.AppointmentForm()
     if form.validate_on_submit() and form.attempt(lambda: services.book_appointment(
             referral, starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data,
-            place=form.place.data, by=current_user)):
+            place=form.place.data, what_to_bring=form.what_to_bring.data, by=current_user)):
         return redirect_to(".show", referral_id=referral.public_id)
     _viewed(referral, "booking")
     return render("referrals/book.html", referral=referral, form=form, status=form_status(form))
@@ -213,11 +213,12 @@ def reschedule(appointment_id: str):
     if request.method == "GET":
         local = appointment.starts_at.astimezone(clock.LONDON)
         data = {"on": local.date(), "at": f"{local:%H:%M}", "minutes": appointment.minutes,
-                "version": appointment.version}
+                "what_to_bring": appointment.what_to_bring or "", "version": appointment.version}
     form = forms.RescheduleForm(data=data)
     if form.validate_on_submit() and form.attempt(lambda: services.reschedule(
             appointment, starts_at=form.starts_at(), minutes=form.minutes.data, requested_by=form.requested_by.data,
-            reason=form.reason.data, version=form.version.data, by=current_user)):
+            reason=form.reason.data, version=form.version.data, what_to_bring=form.what_to_bring.data,
+            by=current_user)):
         return redirect_to(".show", referral_id=appointment.referral.public_id)
     _viewed(appointment.referral, "moving an appointment", appointment)
     return render("referrals/reschedule.html", appointment=appointment, referral=appointment.referral, form=form,
@@ -291,7 +292,7 @@ def new_group():
             provider_id=current_user.membership.organisation_id, title=form.title.data,
             starts_at=form.starts_at(), minutes=form.minutes.data, mode=form.mode.data, place=form.place.data,
             referrals=[r for r in candidates if str(r.public_id) in set(form.participants.data)],
-            by=current_user)):
+            what_to_bring=form.what_to_bring.data, by=current_user)):
         return redirect_to(".group", session_id=form.result.public_id)
     views.viewed_list("referrals.view", page="new group session", purpose="group session", referrals=candidates)
     return render("referrals/group_new.html", form=form, status=form_status(form))

@@ -20,8 +20,9 @@ from app.formats import long_date
 from app.notifications import reminders
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
-from app.referrals import queries
-from app.referrals.dataset import digest, referral_dataset, victim_problems
+from app.referrals import queries, victim_match
+from app.referrals.dataset import digest, referral_dataset, victim_problems, victims_of
+from app.referrals.models import WHAT_TO_BRING_MAX as BRING_MAX
 from app.referrals.models import (
     WORKING_STATUSES,
     Appointment,
@@ -212,21 +213,41 @@ def _check_slot(person_id: int, starts_at: datetime, minutes: int, mode: str, *,
     return ends_at
 
 
+def _bring_tidied(text: str | None) -> str:
+    """What to bring on one line; refused when too long for the person's page and messages."""
+    text = " ".join((text or "").split())
+    if len(text) > BRING_MAX:
+        raise RuleViolation(Problem("what_to_bring", f"What to bring must be {BRING_MAX} characters or fewer."))
+    return text
+
+
+def _bring(text: str | None, case: Case) -> str | None:
+    """What to bring for one person's appointment (None when blank). The person reads it (page, reminders,
+    calendar), so it is refused when too long, or when it mentions a victim of the case."""
+    text = _bring_tidied(text)
+    if text and victim_match.find({"what_to_bring": text}, victims_of(case), person=case.offender.full_name):
+        raise RuleViolation(Problem("what_to_bring", "What to bring mentions the victim's details. The person "
+                                                     "reads it: remove them."))
+    return text or None
+
+
 def _start_work(referral: Referral) -> None:
     if referral.status is ReferralStatus.ACCEPTED:
         referral.move_to(ReferralStatus.IN_PROGRESS)
 
 
 def book_appointment(referral: Referral, *, starts_at: datetime, minutes: int, mode: str, place: str | None,
-                     by, group: GroupSession | None = None) -> Appointment:
+                     by, group: GroupSession | None = None, what_to_bring: str | None = None) -> Appointment:
     if referral.status not in WORKING_STATUSES:
         raise InvalidTransition(f"This referral is {referral.status.label.lower()}, so appointments cannot be "
                                 "booked.")
+    bring = _bring(group.what_to_bring if group else what_to_bring, referral.case)
     ends_at = _check_slot(referral.case.offender_id, starts_at, minutes, mode, past=True)
     late = starts_at < clock.now()  # the session was held before it was entered
     appointment = Appointment(referral_id=referral.id, person_id=referral.case.offender_id, starts_at=starts_at,
                               ends_at=ends_at, mode=mode, place=(place or "").strip() or None, booked_by_id=by.id,
-                              group_session_id=group.id if group else None, entered_late=late)
+                              group_session_id=group.id if group else None, entered_late=late,
+                              what_to_bring=bring)
     db.session.add(appointment)
     _start_work(referral)
     db.session.flush()
@@ -245,7 +266,8 @@ def _check_version(appointment: Appointment, version: int) -> None:
 
 
 def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, requested_by: str, reason: str,
-               version: int, by) -> Appointment:
+               version: int, by, what_to_bring: str | None = None) -> Appointment:
+    """Move the appointment; `what_to_bring` replaces what it said (blank: nothing)."""
     _check_version(appointment, version)
     if appointment.status is not AppointmentStatus.BOOKED or appointment.outcome:
         raise InvalidTransition("Only a booked appointment with no outcome recorded can be moved.")
@@ -259,6 +281,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
         problems.append(Problem("reason", "Say why the appointment is moving."))
     if problems:
         raise RuleViolation(problems)
+    bring = _bring(what_to_bring, appointment.referral.case)
     ends_at = _check_slot(appointment.person_id, starts_at, minutes, appointment.mode, ignore=appointment.id)
     db.session.add(AppointmentChange(appointment_id=appointment.id, changed_at=clock.now(), changed_by_id=by.id,
                                      requested_by=requested_by, reason=reason.strip(),
@@ -266,6 +289,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
                                      new_starts_at=starts_at, new_ends_at=ends_at))
     old = appointment.starts_at
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
+    appointment.what_to_bring = bring
     db.session.flush()
     referral = appointment.referral
     timeline(referral.case, "appointment_moved", to=POLICE | PROVIDER | OFFENDER, by=by, referral=referral,
@@ -302,14 +326,16 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
 
 
 def create_group_session(*, provider_id: int, title: str, starts_at: datetime, minutes: int, mode: str,
-                         place: str | None, referrals: list[Referral], by) -> GroupSession:
+                         place: str | None, referrals: list[Referral], by,
+                         what_to_bring: str | None = None) -> GroupSession:
     if not referrals:
         raise RuleViolation(Problem("participants", "Choose at least one person for the session."))
     if not (title or "").strip():
         raise RuleViolation(Problem("title", "Enter the session's title."))
     session = GroupSession(provider_id=provider_id, facilitator_id=by.id, title=title.strip(), starts_at=starts_at,
                            ends_at=ends_after(starts_at, minutes), mode=mode,
-                           place=(place or "").strip() or None)
+                           place=(place or "").strip() or None,
+                           what_to_bring=_bring_tidied(what_to_bring) or None)
     db.session.add(session)
     db.session.flush()
     for referral in referrals:

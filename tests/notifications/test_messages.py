@@ -4,6 +4,7 @@ victim. Also the pages that list messages, and Notify's delivery receipts."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.notifications.channels import OutboxChannel
 from app.notifications.models import NotificationStatus
 from app.notifications.notify import NotifyChannel
 from app.people.models import Person
+from app.referrals.models import WHAT_TO_BRING_MAX
 from tests import factories
 from tests.notifications.helpers import case_for, london, rows
 
@@ -40,11 +42,13 @@ def _consequences(app) -> list[str]:
 def test_every_text_message_fits_two_fragments_in_the_gsm_alphabet(app, path):
     with app.test_request_context():
         for consequence in _consequences(app):
-            for where in ({"place": LONGEST["place"], "how": None}, {"place": None, "how": LONGEST["how"]},
-                          {"place": "y" * 51, "how": None}):
+            # What to bring: none, the longest a text carries in full, and the longest there is (left to the page).
+            for where, bring in itertools.product(
+                    ({"place": LONGEST["place"], "how": None}, {"place": None, "how": LONGEST["how"]},
+                     {"place": "y" * 51, "how": None}), (None, "b" * 20, "b" * WHAT_TO_BRING_MAX)):
                 _, body = messages.render(path.name.split(".")[0], "sms", LONGEST | where | {
-                    "consequence": consequence})
-                assert len(body) <= messages.SMS_LIMIT, (path.name, len(body))
+                    "consequence": consequence, "bring": bring})
+                assert len(body) <= messages.SMS_LIMIT, (path.name, len(body), bring)
                 assert set(body) - set("xyP0") <= GSM, set(body) - GSM
 
 

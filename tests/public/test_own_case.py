@@ -105,7 +105,8 @@ def test_appointments_say_when_where_or_how_who_with_and_what_happened(app, demo
     assert "Arrived 20 minutes late" not in words  # the caseworker's note is for the police
     assert 'href="tel:+448001234567"' in html and "mailto:course@freshstart.example.org" in html
     assert expected["officer"] in words and f"mailto:{expected['email']}" in html
-    assert "freshstart-caseworker" not in html and "Freshstart" not in words.replace("freshstart.example", "")
+    # The referral's caseworker, at work: with no work phone recorded, the service's phone and email are given.
+    assert "Hannah Price" in words and "There is no work phone number for them here." in words
     assert f'href="/my/cases/{case_id}/document"' in html
 
 

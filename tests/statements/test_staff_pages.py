@@ -21,6 +21,8 @@ PAGES = [
     ("add a provider", "coordinator", "/staff/providers/new", {}),
     ("invite a provider's manager", "coordinator", "/staff/providers/{provider}/invite", {}),
     ("a provider's staff", "freshstart-manager", "/staff", {}),
+    ("your work contact details", "officer-north", "/account/work-contact", {}),
+    ("a caseworker's work contact details", "freshstart-manager", "/staff/{caseworker}/work-contact", {}),
     ("an invitation", None, "/staff-invitations/{token}", {}),
     ("an unknown invitation", None, "/staff-invitations/not-a-token", {"expect": 404}),
 ]
@@ -30,6 +32,7 @@ def _ids() -> dict:
     _, token = staff.invite(organisation=factories.organisation("NSP"), role=Role.OFFICER, team=factories.team(),
                             email="newcomer@example.org", by=factories.user("coordinator"))
     return {"member": str(factories.user("officer-south").public_id),
+            "caseworker": str(factories.user("freshstart-caseworker").public_id),
             "provider": str(factories.organisation("PWC").public_id), "token": token}
 
 
