@@ -1,6 +1,6 @@
 """What to bring to an appointment (and to a group session, for every place in it); staff's work phone and hours
 
-Revision ID: 0025
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-01 23:20:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 23:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
