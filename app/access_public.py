@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.access import _one_of, _one_or_404, may_work_on_case, require
+from app.access import _one_of, _one_or_404, may_work_on_case, require, role
 from app.auth.models import PublicInvitation
 from app.cases.models import Case, CaseStatus, CaseVictim
 from app.extensions import db
@@ -16,10 +16,10 @@ from app.organisations.models import Role
 from app.people.models import Person
 from app.referrals.models import Appointment, Referral
 
-__all__ = ["can_invite", "can_read_own_document", "can_record_victim_update", "can_see_own_case",
-           "can_see_victim_case", "can_subscribe_calendar", "is_public", "own_appointment_or_404", "own_appointments",
-           "own_case_or_404", "own_cases", "party_in", "public_invitation_or_404", "victim_case_or_404", "victim_ids",
-           "victim_update_or_404"]
+__all__ = ["can_invite", "can_read_own_document", "can_record_victim_update", "can_see_late_victim_updates",
+           "can_see_own_case", "can_see_victim_case", "can_subscribe_calendar", "is_public",
+           "late_victim_updates_scope", "own_appointment_or_404", "own_appointments", "own_case_or_404", "own_cases",
+           "party_in", "public_invitation_or_404", "victim_case_or_404", "victim_ids", "victim_update_or_404"]
 
 
 def is_public(user) -> bool:
@@ -85,6 +85,16 @@ def can_record_victim_update(user, case: Case) -> bool:
     """The case's team records that they told a victim of a decision themselves (whatever the case's status:
     completion and closure are decisions a victim hears of too)."""
     return may_work_on_case(user, case)
+
+
+def can_see_late_victim_updates(user) -> bool:
+    """The OOCD coordinator watches the force's victim updates given late, or not yet."""
+    return role(user) is Role.COORDINATOR
+
+
+def late_victim_updates_scope(user):
+    """The cases whose late victim updates the user's page lists: the coordinator's force's."""
+    return Case.force_id == user.membership.organisation_id if can_see_late_victim_updates(user) else false()
 
 
 def victim_update_or_404(case: Case, public_id, updates):
