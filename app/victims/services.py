@@ -19,7 +19,7 @@ from app.extensions import db
 from app.notifications import reminders, timings
 from app.notifications import services as outbox
 from app.notifications.models import Audience
-from app.timeline.services import POLICE, VICTIM
+from app.timeline.services import POLICE
 from app.timeline.services import record as timeline
 from app.victims.models import GIVEN_BY_OFFICER, RestorativeInterest, VictimUpdate
 
@@ -60,8 +60,8 @@ def _concerning(case, link) -> dict:
 
 
 def _record(case, link, decision: str, by, detail: dict) -> None:
-    # One literal call per kind, so each kind's template is checked to exist.
-    who = {"to": VICTIM, "victim": link.person, "by": by}
+    # One literal call per kind, so each kind's template is checked to exist. The police read each too.
+    who = {"to": POLICE, "victim": link.person, "by": by}
     if decision == "caution_given":
         timeline(case, "victim_caution_given", **who, **detail)
     elif decision == "case_closed":

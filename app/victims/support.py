@@ -18,7 +18,7 @@ class Service:
     name: str
     about: str
     phone: str | None
-    hours: str | None
+    opening: str | None
     url: str | None
 
 
@@ -35,7 +35,7 @@ def _services(raw, where: str) -> tuple[Service, ...]:
     if not isinstance(raw, list):
         raise ConfigError(f"{PATH.name}: {where}.services must be a list")
     try:
-        return tuple(Service(s["name"], s["about"], s.get("phone") and str(s["phone"]), s.get("hours"), s.get("url"))
+        return tuple(Service(s["name"], s["about"], s.get("phone") and str(s["phone"]), s.get("opening"), s.get("url"))
                      for s in raw)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{PATH.name}: {where}: each service needs a name and about ({exc})") from None
