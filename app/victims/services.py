@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.audit import services as audit
@@ -149,10 +150,13 @@ def set_updates(link, *, opted_in: bool, channel: str | None, by) -> None:
 
 def restorative_interest(link, *, by) -> bool:
     """The victim said they are interested in restorative justice: the officer hears once (True when now)."""
-    if db.session.scalar(select(RestorativeInterest.id).where(RestorativeInterest.case_victim_id == link.id)):
+    # Insert-or-ignore: two presses at once still make one interest, and the second is no error.
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    said = db.session.execute(dialect.insert(RestorativeInterest).values(case_victim_id=link.id, said_at=clock.now())
+                              .on_conflict_do_nothing(index_elements=["case_victim_id"])
+                              .returning(RestorativeInterest.id)).first()
+    if said is None:
         return False
-    db.session.add(RestorativeInterest(case_victim_id=link.id, said_at=clock.now()))
-    db.session.flush()
     case = link.case
     timeline(case, "victim_rj_interest", victim=link.person, to=POLICE, by=by)
     audit.record("victim.restorative_interest", actor=by, obj=case)
