@@ -185,3 +185,18 @@ def test_later_decisions_are_worded_for_the_victim(ctx, demo_data):
                                              "decided what happens next on 28 May 2027: they will be prosecuted for "
                                              "the offence"}
     assert {u.decision for u in _updates(case)} == {"caution_given", "completed", "non_compliance"}
+
+
+def test_the_compliance_sweep_leaves_a_late_update_on_a_closed_case_open(ctx, demo_data):
+    from app.compliance import jobs as compliance_jobs
+
+    with factories.on_day(FRIDAY):
+        case = ready_with_kim(channel="email")  # before issue: the email still goes
+        closure.close_case(case, reason="sent_for_charge", note=None, by=case.officer)
+    (owed,) = _updates(case)
+    n = db.session.scalar(select(Notification).where(Notification.key == owed.message_key))
+    n.status = NotificationStatus.CANCELLED  # say the address stopped working before it went
+    with clock.frozen(london(2027, 6, 8, 9, 0)):
+        jobs.sweep()
+        compliance_jobs.sweep()
+    assert [f.status for f in _late_flags(case)] == [FlagStatus.OPEN]
