@@ -122,9 +122,10 @@ def _init_extensions(app: Flask) -> None:
     from app.cases import needs
     from app.organisations import categories
     from app.referrals import outcomes
+    from app.victims import support
 
     for name, load in (("needs.yaml", needs.config), ("services.yaml", categories.config),
-                       ("attendance.yaml", outcomes.outcomes)):
+                       ("attendance.yaml", outcomes.outcomes), ("victim_support.yaml", support.check)):
         try:
             load()
         except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -143,10 +144,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.organisations.staff_routes import bp as staff_bp  # registers the staff invitations' redeemer
     from app.people.calendar_routes import bp as calendar_bp
     from app.referrals.routes import bp as referrals_bp
+    from app.victims.routes import bp as victims_bp
     from app.web.routes import bp as web_bp
 
     for bp in (web_bp, auth_bp, invitations_bp, cases_bp, my_bp, organisations_bp, staff_bp, referrals_bp,
-               notifications_bp, calendar_bp):
+               notifications_bp, calendar_bp, victims_bp):
         app.register_blueprint(bp)
     cli.register(app)
 

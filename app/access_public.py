@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask_login import current_user
 from sqlalchemy import Select, exists, false, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.access import _one_or_404, may_work_on_case, require
+from app.access import _one_of, _one_or_404, may_work_on_case, require, role
 from app.auth.models import PublicInvitation
 from app.cases.models import Case, CaseStatus, CaseVictim
 from app.extensions import db
@@ -16,9 +16,10 @@ from app.organisations.models import Role
 from app.people.models import Person
 from app.referrals.models import Appointment, Referral
 
-__all__ = ["can_invite", "can_read_own_document", "can_see_own_case", "can_subscribe_calendar", "is_public",
-           "own_appointment_or_404", "own_appointments", "own_case_or_404", "own_cases", "party_in",
-           "public_invitation_or_404", "victim_ids"]
+__all__ = ["can_invite", "can_read_own_document", "can_record_victim_update", "can_see_late_victim_updates",
+           "can_see_own_case", "can_see_victim_case", "can_subscribe_calendar", "is_public",
+           "late_victim_updates_scope", "own_appointment_or_404", "own_appointments", "own_case_or_404", "own_cases",
+           "party_in", "public_invitation_or_404", "victim_case_or_404", "victim_ids", "victim_update_or_404"]
 
 
 def is_public(user) -> bool:
@@ -63,6 +64,43 @@ def own_case_or_404(public_id, load=()) -> Case:
     case = _one_or_404(own_cases(current_user).options(joinedload(Case.offender), *load), Case.public_id, public_id)
     require(can_see_own_case(current_user, case))
     return case
+
+
+def can_see_victim_case(user, case: Case) -> bool:
+    """A victim sees their own page of the case: their updates, their choices, support. Never the person
+    cautioned, staff, or a victim of another case."""
+    return party_in(user, case) is Role.VICTIM
+
+
+def victim_case_or_404(public_id, load=()) -> tuple[Case, CaseVictim]:
+    """A case in which the signed-in member of the public is a victim, and their own victim record in it."""
+    case = _one_or_404(own_cases(current_user).options(
+        joinedload(Case.offender), selectinload(Case.victims).joinedload(CaseVictim.person), *load),
+        Case.public_id, public_id)
+    require(can_see_victim_case(current_user, case))
+    return case, next(link for link in case.victims if link.person.user_id == current_user.id)
+
+
+def can_record_victim_update(user, case: Case) -> bool:
+    """The case's team records that they told a victim of a decision themselves (whatever the case's status:
+    completion and closure are decisions a victim hears of too)."""
+    return may_work_on_case(user, case)
+
+
+def can_see_late_victim_updates(user) -> bool:
+    """The OOCD coordinator watches the force's victim updates given late, or not yet."""
+    return role(user) is Role.COORDINATOR
+
+
+def late_victim_updates_scope(user):
+    """The cases whose late victim updates the user's page lists: the coordinator's force's."""
+    return Case.force_id == user.membership.organisation_id if can_see_late_victim_updates(user) else false()
+
+
+def victim_update_or_404(case: Case, public_id, updates):
+    """One of the case's victim updates (already loaded for the case), for its team."""
+    require(can_record_victim_update(current_user, case))
+    return _one_of(updates, public_id)
 
 
 def can_invite(user, case: Case) -> bool:

@@ -208,7 +208,7 @@ def _seed_cases(teams, users, services) -> None:
         victim = cases.add_new_victim(main, {"given_name": "Kim", "family_name": "Taylor",
                                              "address": "3 Station Road, Northtown", "postcode": "NT2 7CD",
                                              "email": "kim.taylor@example.org", "preferred_channel": "email"},
-                                      enhanced_rights=False, updates_opted_in=True, update_channel="email",
+                                      enhanced_rights=False, updates_opted_in=True, update_channel="portal",
                                       by=officer)
         screen(main, officer=officer)
         assess_needs(main, officer=officer, alcohol="medium", finance_debt="low")

@@ -34,6 +34,7 @@ from app.referrals.models import Appointment, Referral
 from app.timeline import queries as timeline_queries
 from app.timeline import services as timeline
 from app.timeline.models import Audience, TimelineEvent
+from app.victims.models import VictimUpdate
 from tests import factories
 from tests.conftest import csrf_from
 
@@ -156,6 +157,30 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/my/cases/{own_case}", only(200, "offender")),
         Probe("GET", "/my/cases/{other_case}", nobody()),
         Probe("GET", "/my/cases/{unknown_case}", nobody()),
+    ),
+    # The victim's own page of a case: Kim (the "victim" persona) on the own case; the person cautioned, staff
+    # and every other case: no such page.
+    "victims.case": (
+        Probe("GET", "/my/victim-cases/{own_case}", only(200, "victim")),
+        Probe("GET", "/my/victim-cases/{other_case}", nobody()),
+        Probe("GET", "/my/victim-cases/{unknown_case}", nobody()),
+    ),
+    "victims.updates": (
+        Probe("POST", "/my/victim-cases/{own_case}/updates", only(422, "victim", anonymous=400), csrf=True),
+        Probe("POST", "/my/victim-cases/{other_case}/updates", nobody(anonymous=400), csrf=True),
+    ),
+    "victims.restorative_justice": (
+        Probe("POST", "/my/victim-cases/{own_case}/restorative-justice", only(
+            Redirect("/my/victim-cases/{own_case}", 303), "victim", anonymous=400), csrf=True),
+        Probe("POST", "/my/victim-cases/{unknown_case}/restorative-justice", nobody(anonymous=400), csrf=True),
+    ),
+    # The officer records telling a victim themselves: the case's team (the coordinator may only look).
+    "victims.given": (
+        Probe("POST", "/cases/{own_case}/victim-updates/{own_victim_update}/given", only(
+            422, *NORTH_TEAM, anonymous=400), csrf=True),
+        Probe("POST", "/cases/{own_case}/victim-updates/{unknown_case}/given", nobody(anonymous=400), csrf=True),
+        Probe("POST", "/cases/{other_case}/victim-updates/{own_victim_update}/given", nobody(anonymous=400),
+              csrf=True),
     ),
     "my.document": (
         Probe("GET", "/my/cases/{own_case}/document", only(200, "offender")),
@@ -556,7 +581,9 @@ def objects(app, demo_data) -> dict[str, str]:
                "own_offence": str(own.offences[0].public_id), "own_victim": str(own.victims[0].person.public_id),
                "own_condition": str(own.conditions[0].public_id),
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
-               "approval": _approval(), "feed_token": calendar.create(factories.user("offender"))}
+               "approval": _approval(), "feed_token": calendar.create(factories.user("offender")),
+               "own_victim_update": str(db.session.scalar(select(VictimUpdate.public_id).where(
+                   VictimUpdate.case_id == own.id)))}
         ids |= _referrals(own) | _staff()
         db.session.commit()
         db.session.remove()
@@ -578,7 +605,7 @@ def test_matrix_is_well_formed(app):
                            "working_referral", "appointment", "group", "service", "other_force_service",
                            "approval", "own_offence", "own_victim", "own_condition", "police_member",
                            "provider_member", "provider", "invitation", "invitation_2", "invitation_token",
-                           "feed_token"),
+                           "feed_token", "own_victim_update"),
                           str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
@@ -728,7 +755,8 @@ def test_visible_timeline_per_party(people):
     assert not scrutiny & {"not_police", "offender_only", "victim_only", "provider_only", "offence_added"}
     assert _kinds(users["offender"], own) == {"caution_issued", "conditions_set", "offender_only", "not_police",
                                               "appointment_booked"}
-    assert _kinds(users["victim"], own) == {"caution_issued", "victim_only", "victim_views"}  # their own views
+    # Their own views, and the caution in their own words.
+    assert _kinds(users["victim"], own) == {"caution_issued", "victim_only", "victim_views", "victim_caution_given"}
     # Providers: only the events of their own referrals ("provider_only" belongs to no referral). Fresh Start's
     # manager sees both its referrals; its caseworker only the one assigned to them.
     referral_events = {"referral_sent", "referral_accepted", "appointment_booked"}

@@ -12,6 +12,7 @@ from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.timeline.services import POLICE, SCRUTINY
 from app.timeline.services import record as timeline
+from app.victims import services as victims
 
 
 def check_can_close(case: Case) -> None:
@@ -39,3 +40,4 @@ def close_case(case: Case, *, reason: str, note: str | None, by) -> None:
     timeline(case, "case_closed", to=POLICE | SCRUTINY, by=by, reason=closure.value, label=closure.label)
     audit.record("case.close", actor=by, obj=case, detail={"reason": closure.value})
     flags.case_left_issue(case)
+    victims.decision_made(case, "case_closed", by=by, reason=closure.value)

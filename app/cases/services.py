@@ -32,6 +32,7 @@ from app.extensions import db
 from app.people.models import Person, SpecialCategory
 from app.timeline.services import OFFENDER, POLICE, SCRUTINY, VICTIM
 from app.timeline.services import record as timeline
+from app.victims import services as victims
 
 
 def next_reference() -> str:
@@ -358,4 +359,5 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, admini
     timeline(case, "conditions_set", to=POLICE | OFFENDER | SCRUTINY, by=by, count=len(case.conditions),
              deadline=case.deadline.isoformat())
     audit.record("case.issue", actor=by, obj=case, detail={"document_sha256": document.sha256})
+    victims.decision_made(case, "caution_given", by=by, on=today)
     return document

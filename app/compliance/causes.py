@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from app.cases.models import CaseStatus
-from app.compliance.models import FlagKind
-from app.compliance.services import clear_flags, raise_flag
+from app.compliance.models import Flag, FlagKind
+from app.compliance.services import clear_flags, clear_where, raise_flag
 from app.formats import long_date
 
 
@@ -42,5 +42,7 @@ def referral_ended(referral) -> None:
 
 
 def case_left_issue(case) -> None:
-    """A case no longer issued (completed, closed, or with a non-compliance decision to make) keeps no flags."""
-    clear_flags(case.id, because="the case is no longer issued")
+    """A case no longer issued (completed, closed, or with a non-compliance decision to make) keeps no flags,
+    except a victim's late update: that is still owed."""
+    clear_where(Flag.case_id == case.id, Flag.kind != FlagKind.VICTIM_UPDATE_LATE,
+                because="the case is no longer issued")

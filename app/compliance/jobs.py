@@ -132,7 +132,9 @@ def _raise_deadline(today: date) -> list[services.Cause]:
 
 def _clear(now: datetime, today: date) -> int:
     issued = select(Case.id).where(Case.status == CaseStatus.ISSUED)
-    cleared = services.clear_where(Flag.case_id.not_in(issued), because="the case is no longer issued")
+    # A victim's update stays owed after the case ends (completion and closure are decisions they hear of).
+    cleared = services.clear_where(Flag.case_id.not_in(issued), Flag.kind != FlagKind.VICTIM_UPDATE_LATE,
+                                   because="the case is no longer issued")
     cleared += services.clear_where(
         Flag.kind == FlagKind.OUTCOME_NOT_RECORDED,
         ~exists().where(Appointment.id == Flag.appointment_id, _unrecorded(now)),

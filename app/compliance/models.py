@@ -21,6 +21,7 @@ class FlagKind(StrEnum):
     CONDITION_OVERDUE = "condition_overdue"
     DEADLINE_PASSED = "deadline_passed"
     NOT_REACHING = "not_reaching"  # reminders are not reaching the person
+    VICTIM_UPDATE_LATE = "victim_update_late"  # a victim's update not given by its Victims' Code date
 
 
 class FlagStatus(StrEnum):

@@ -12,7 +12,7 @@ from app import clock
 from app.extensions import db
 from app.jobs.models import JobRun
 
-DOMAINS = ("app.auth.jobs", "app.notifications.jobs", "app.compliance.jobs")
+DOMAINS = ("app.auth.jobs", "app.notifications.jobs", "app.compliance.jobs", "app.victims.jobs")
 
 
 @dataclass(frozen=True)

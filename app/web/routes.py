@@ -18,6 +18,7 @@ from app.notifications import services as outbox
 from app.organisations.models import Role
 from app.people import calendar
 from app.referrals import queries as referral_queries
+from app.victims import queries as victim_queries
 from app.web.htmx import is_partial, render
 
 bp = Blueprint("web", __name__)
@@ -36,9 +37,11 @@ def home():
         attention, more = ([], False) if is_partial() else attention_list(access.caseload(current_user), today, soon)
         views.viewed_list("caseload.view", page="caseload", purpose="caseload",
                           cases=found.cases + [item.case for item in attention])
+        late = (victim_queries.late(access.late_victim_updates_scope(current_user), today)
+                if access.can_see_late_victim_updates(current_user) and not is_partial() else [])
         return render("home/police.html", "results", cases=found.cases, total=found.total, filters=filters,
                       marked=found.attention, attention=attention, more_attention=more,
-                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today,
+                      page_size=case_queries.PAGE_SIZE, queries=case_queries, today=today, late_updates=late,
                       unread=[] if is_partial() else outbox.unread(current_user))
     if access.is_public(current_user):
         return _own_cases()

@@ -22,7 +22,8 @@ from tests.statements.conftest import assert_bounded, empty, measure, module_dat
 
 PAGES = [("the person cautioned's page", "offender", "/", {}), ("the victim's page", "victim", "/", {}),
          ("the person's own case page", "offender", "/my/cases/{case}", {}),
-         ("the person's signed document", "offender", "/my/cases/{case}/document", {})]
+         ("the person's signed document", "offender", "/my/cases/{case}/document", {}),
+         ("the victim's own case page", "victim", "/my/victim-cases/{case}", {})]
 
 
 def _person(given: str) -> Person:

@@ -90,8 +90,9 @@ def test_each_victim_reads_the_events_for_every_victim_and_their_own_only(app, t
     with app.app_context():
         case = _case(two_victims)
         kim, val = _user("victim"), _user("val")
-        for user, person_id, own in ((kim, two_victims["kim"], {"victim_views"}),
-                                     (val, two_victims["val"], {"victim_views", "contact_corrected"})):
+        for user, person_id, own in ((kim, two_victims["kim"], {"victim_views", "victim_caution_given"}),
+                                     (val, two_victims["val"], {"victim_views", "victim_caution_given",
+                                                                "contact_corrected"})):
             events = _seen(user, case)
             assert {e.kind for e in events} == {"caution_issued"} | own, user.subject
             # Every event is for all victims or for this one, never for the other.
