@@ -2,8 +2,8 @@
 
 The flag kinds gain victim_update_late.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 23:30:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.db
 
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
