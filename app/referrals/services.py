@@ -20,7 +20,7 @@ from app.formats import long_date
 from app.notifications import reminders
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
-from app.referrals import queries
+from app.referrals import queries, rearrange
 from app.referrals.dataset import digest, referral_dataset, victim_problems
 from app.referrals.models import (
     WORKING_STATUSES,
@@ -273,6 +273,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
              asked=PARTIES[requested_by].lower())
     audit.record("appointment.reschedule", actor=by, obj=appointment, detail={"requested_by": requested_by})
     reminders.moved(appointment, referral, old)
+    rearrange.appointment_moved(appointment, by=by)  # the person's request to change it, if any, is answered
     return appointment
 
 
