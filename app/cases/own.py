@@ -46,6 +46,7 @@ class OwnCase:
     upcoming: list[OwnAppointment]  # soonest first
     past: list[OwnAppointment]  # latest first, with cancelled ones
     services: list[Service]  # the services working with them, for their contact details
+    referrals: list[Referral]  # held, so each appointment's referral stays in the session (no reload per row)
 
 
 def _status(progress: ConditionStatus, due_on: date, today: date) -> str:
@@ -61,7 +62,9 @@ def own_case(case: Case) -> OwnCase:
     conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
                                     .order_by(Condition.due_on, Condition.id)).all()
     referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id)
-                                   .options(selectinload(Referral.appointments)).order_by(Referral.sent_at)).all()
+                                   .options(selectinload(Referral.appointments)
+                                            .joinedload(Appointment.rearrange_requests))
+                                   .order_by(Referral.sent_at)).all()
     rows = []
     for condition in conditions:
         theirs = [progress_of(r) for r in referrals if r.condition_id == condition.id]
@@ -77,4 +80,5 @@ def own_case(case: Case) -> OwnCase:
                       key=lambda a: a.appointment.starts_at)
     past = sorted((a for a in shown if a not in upcoming), key=lambda a: a.appointment.starts_at, reverse=True)
     services = list({r.service.id: r.service for r in referrals if r.status is not ReferralStatus.DECLINED}.values())
-    return OwnCase(case, rows, (case.deadline - today).days if case.deadline else None, upcoming, past, services)
+    return OwnCase(case, rows, (case.deadline - today).days if case.deadline else None, upcoming, past, services,
+                   list(referrals))

@@ -166,6 +166,9 @@ class Appointment(PublicIdMixin, TimestampMixin, db.Model):
     group_session: Mapped[GroupSession | None] = relationship(back_populates="appointments")
     changes: Mapped[list[AppointmentChange]] = relationship(order_by="AppointmentChange.id")
     outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
+    # The person's requests to change it, oldest first (at most one open).
+    rearrange_requests: Mapped[list[RearrangeRequest]] = relationship(order_by="RearrangeRequest.id",
+                                                                      back_populates="appointment")
 
     @property
     def minutes(self) -> int:
@@ -254,5 +257,5 @@ class RearrangeRequest(PublicIdMixin, TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(String(2000))  # why not, for the person to read
 
-    appointment: Mapped[Appointment] = relationship()
+    appointment: Mapped[Appointment] = relationship(back_populates="rearrange_requests")
     referral: Mapped[Referral] = relationship()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit import services as audit
@@ -42,21 +41,11 @@ def open_request(appointment: Appointment) -> RearrangeRequest | None:
     return db.session.scalar(select(RearrangeRequest).where(RearrangeRequest.open_for_id == appointment.id))
 
 
-def latest_by_appointment(appointment_ids: list[int]) -> dict[int, RearrangeRequest]:
-    """Each appointment's latest request, in one statement (the person's page shows where each stands)."""
-    if not appointment_ids:
-        return {}
-    found = db.session.scalars(select(RearrangeRequest).where(RearrangeRequest.appointment_id.in_(appointment_ids))
-                               .order_by(RearrangeRequest.asked_at, RearrangeRequest.id)).all()
-    return {r.appointment_id: r for r in found}
-
-
 def of_referral(referral: Referral) -> list[RearrangeRequest]:
-    """A referral's requests, open ones first, then newest first."""
-    found = db.session.scalars(select(RearrangeRequest).where(RearrangeRequest.referral_id == referral.id)
-                               .options(joinedload(RearrangeRequest.appointment))
-                               .order_by(RearrangeRequest.asked_at.desc(), RearrangeRequest.id.desc())).all()
-    return sorted(found, key=lambda r: r.status is not RearrangeStatus.OPEN)
+    """A referral's requests, open ones first, then newest first, from its appointments as loaded (the referral
+    page loads each appointment's requests with it)."""
+    found = [r for a in referral.appointments for r in a.rearrange_requests]
+    return sorted(found, key=lambda r: (r.status is not RearrangeStatus.OPEN, -r.asked_at.timestamp(), -r.id))
 
 
 def _recipients(referral: Referral) -> list[User]:

@@ -52,12 +52,6 @@ def decide(request_id: str):
 
 
 @bp.app_template_global()
-def rearrange_requests_on(appointments) -> dict:
-    """The person's page: each appointment's latest request to change it, by appointment id (one statement)."""
-    return rearrange.latest_by_appointment([a.appointment.id for a in appointments])
-
-
-@bp.app_template_global()
 def rearrange_requests_of(referral) -> list:
-    """The referral page: its requests to change an appointment, open ones first."""
+    """The referral page: its requests to change an appointment, open ones first (loaded with its appointments)."""
     return rearrange.of_referral(referral)
