@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.models import AuditEvent
+from app.errors import RuleViolation
 from app.extensions import db
 from app.notifications import messages
 from app.notifications.models import Notification
 from app.organisations.models import Role
+from app.referrals import rearrange
 from app.referrals.models import Appointment, RearrangeRequest, RearrangeStatus
 from app.timeline.models import Audience, TimelineEvent
 from tests import factories
@@ -189,3 +191,27 @@ def test_an_appointment_that_has_passed_or_was_cancelled_cannot_be_asked_about(a
     assert "cannot be changed here now" in page and "Send your request" not in page
     _ask(booked, expect=409)
     assert _requests(app, booked["appointment_id"]) == []
+
+
+def test_with_its_caseworker_disabled_the_request_reaches_the_providers_managers(ctx, demo_data, monkeypatch):
+    """Fresh Start's manager disables the assigned caseworker's account: the request goes to every active
+    manager of the provider instead. Called as the service, as the route would."""
+    from app.organisations import staff
+    from app.organisations.models import Membership
+    case = factories.issued(conditions=(factories.REHABILITATIVE,), given="Pat", family="Told")
+    sent = factories.accepted(case)
+    soon = factories.appointment(sent, factories.at(3, 14, 30))
+    pat = factories.public_user("pat-told", case, case.offender, Role.OFFENDER)
+    worker, manager = factories.user("freshstart-caseworker"), factories.user("freshstart-manager")
+    staff.set_enabled(worker, db.session.scalar(select(Membership).where(Membership.user_id == worker.id)), False,
+                      by=manager)
+    asked = rearrange.ask(soon, reason="Hospital appointment", suits=None, by=pat)
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(
+        Notification.template == "rearrange_asked"))}
+    assert told == {manager.id}
+    # Two requests racing: neither saw the other open, and the database keeps it to one.
+    monkeypatch.setattr(rearrange, "open_request", lambda appointment: None)
+    with pytest.raises(RuleViolation):
+        rearrange.ask(soon, reason="Again", suits=None, by=pat)
+    assert asked.status is RearrangeStatus.OPEN and asked.open_for_id == soon.id
+    assert len(db.session.scalars(select(RearrangeRequest)).all()) == 1
