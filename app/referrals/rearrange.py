@@ -106,6 +106,20 @@ def decline(request: RearrangeRequest, answer: str | None, *, by) -> None:
     audit.record("rearrange.decline", actor=by, obj=request)
 
 
+CANCELLED_ANSWER = "The appointment was cancelled. The service will contact you if you need a new one."
+
+
+def appointment_cancelled(appointment: Appointment, *, by) -> None:
+    """The appointment was cancelled: its open request, if any, has nothing left to change (declined, saying so)."""
+    request = open_request(appointment)
+    if request is None:
+        return
+    _close(request, RearrangeStatus.DECLINED, by=by)
+    request.answer = CANCELLED_ANSWER
+    db.session.flush()
+    audit.record("rearrange.cancelled", actor=by, obj=request)
+
+
 def appointment_moved(appointment: Appointment, *, by) -> None:
     """The reschedule service moved the appointment: its open request, if any, closes as rearranged."""
     request = open_request(appointment)

@@ -297,6 +297,7 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
              service=referral.service.name, at=appointment.starts_at.isoformat(), party=PARTIES[party].lower())
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
     reminders.cancelled(appointment, referral)
+    rearrange.appointment_cancelled(appointment, by=by)
 
 
 # --- group sessions -------------------------------------------------------------------------------------------------

@@ -181,6 +181,7 @@ def test_nobody_else_asks_or_decides(app, booked, login_as):
 
 
 def test_an_appointment_that_has_passed_or_was_cancelled_cannot_be_asked_about(app, booked):
+    _ask(booked)  # then the service cancels it: the request has nothing left to change
     with app.app_context():
         from app.referrals import services as referrals
         appointment = db.session.get(Appointment, booked["appointment_id"])
@@ -190,7 +191,9 @@ def test_an_appointment_that_has_passed_or_was_cancelled_cannot_be_asked_about(a
     page = booked["person"].get(f"/my/appointments/{booked['appointment']}/rearrange").get_data(as_text=True)
     assert "cannot be changed here now" in page and "Send your request" not in page
     _ask(booked, expect=409)
-    assert _requests(app, booked["appointment_id"]) == []
+    [closed] = _requests(app, booked["appointment_id"])
+    assert (closed.status, closed.open_for_id) == (RearrangeStatus.DECLINED, None)
+    assert closed.answer == rearrange.CANCELLED_ANSWER
 
 
 def test_with_its_caseworker_disabled_the_request_reaches_the_providers_managers(ctx, demo_data, monkeypatch):
