@@ -135,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from app import cli
     from app.auth.invitation_routes import bp as invitations_bp
     from app.auth.routes import bp as auth_bp
-    from app.cases import (  # noqa: F401  (more routes on the cases blueprint)
+    from app.cases import (  # noqa: F401  (more routes on the cases blueprint, and own_request_routes on "my")
         after_issue,
         close_routes,
         own_request_routes,
