@@ -136,19 +136,25 @@ def _register_blueprints(app: Flask) -> None:
     from app import cli
     from app.auth.invitation_routes import bp as invitations_bp
     from app.auth.routes import bp as auth_bp
-    from app.cases import after_issue, close_routes, remove_routes  # noqa: F401  (more routes on the cases blueprint)
+    from app.cases import (  # noqa: F401  (more routes on the cases blueprint, and own_request_routes on "my")
+        after_issue,
+        close_routes,
+        own_request_routes,
+        remove_routes,
+    )
     from app.cases.own_routes import bp as my_bp
     from app.cases.routes import bp as cases_bp
     from app.notifications.routes import bp as notifications_bp
     from app.organisations.routes import bp as organisations_bp
     from app.organisations.staff_routes import bp as staff_bp  # registers the staff invitations' redeemer
     from app.people.calendar_routes import bp as calendar_bp
+    from app.referrals.rearrange_routes import bp as rearrange_bp
     from app.referrals.routes import bp as referrals_bp
     from app.victims.routes import bp as victims_bp
     from app.web.routes import bp as web_bp
 
     for bp in (web_bp, auth_bp, invitations_bp, cases_bp, my_bp, organisations_bp, staff_bp, referrals_bp,
-               notifications_bp, calendar_bp, victims_bp):
+               notifications_bp, calendar_bp, victims_bp, rearrange_bp):
         app.register_blueprint(bp)
     cli.register(app)
 

@@ -389,7 +389,9 @@ def group_session_or_404(public_id, load=()) -> GroupSession:
     return _one_or_404(visible_group_sessions(current_user).options(*load), GroupSession.public_id, public_id)
 
 
-# The rules of staff administration, and of the public and their invitations: one access module, in three files.
+# The rules of staff administration, of the public and their invitations, and of what the public ask for: one
+# access module, in four files.
 from app.access_public import *  # noqa: E402,F403  (all its __all__)
 from app.access_public import is_public, party_in, victim_ids  # noqa: E402  (used above)
+from app.access_requests import *  # noqa: E402,F403
 from app.access_staff import *  # noqa: E402,F403

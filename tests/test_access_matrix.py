@@ -29,6 +29,7 @@ from app.organisations import staff
 from app.organisations.models import Organisation, Role, StaffInvitation
 from app.people import calendar
 from app.people.models import Person
+from app.referrals import rearrange
 from app.referrals import services as referral_services
 from app.referrals.models import Appointment, Referral
 from app.timeline import queries as timeline_queries
@@ -505,6 +506,24 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/calendar/{feed_token}.ics", grid(200, anonymous=200)),
         Probe("GET", "/calendar/not-a-token.ics", grid(404, anonymous=404)),
     ),
+    # --- what the person cautioned asks for: to change an appointment (the provider decides), their reminders ---
+    "rearrange.ask": (
+        Probe("GET", "/my/appointments/{coming_appointment}/rearrange", only(200, "offender")),
+        Probe("POST", "/my/appointments/{coming_appointment}/rearrange", only(422, "offender", anonymous=400),
+              csrf=True),
+        Probe("GET", "/my/appointments/{unknown_case}/rearrange", nobody()),
+    ),
+    "rearrange.decide": (
+        Probe("GET", "/referrals/rearrange/{rearrange_request}", only(200, *FRESHSTART)),
+        Probe("POST", "/referrals/rearrange/{rearrange_request}", only(422, *FRESHSTART, anonymous=400), csrf=True),
+        Probe("GET", "/referrals/rearrange/{unknown_case}", nobody()),
+    ),
+    **{endpoint: (
+        Probe("GET", f"/my/cases/{{own_case}}/{path}", only(200, "offender")),
+        Probe("POST", f"/my/cases/{{own_case}}/{path}", only(422, "offender", anonymous=400), csrf=True),
+        Probe("GET", f"/my/cases/{{other_case}}/{path}", nobody()),
+        Probe("GET", f"/my/cases/{{unknown_case}}/{path}", nobody()),
+    ) for endpoint, path in (("my.reminders", "reminders"), ("my.ask_officer", "contact-details"))},
     "calendar.feed_page": (Probe("GET", "/my/calendar-feed", only(200, "offender")),),
     "calendar.create_feed": (Probe("POST", "/my/calendar-feed", only(200, "offender", anonymous=400), csrf=True),),
     "calendar.revoke_feed": (Probe("POST", "/my/calendar-feed/revoke", only(
@@ -522,7 +541,8 @@ def _case_of(given_name: str) -> Case:
 
 def _referrals(own: Case) -> dict[str, str]:
     """The demo's referral (sent to Fresh Start, waiting), and a second one accepted for Fresh Start's caseworker
-    with an appointment today and a place in a group session tomorrow."""
+    with an appointment today, a place in a group session tomorrow, and one in three days that the person
+    cautioned asked to change."""
     from datetime import datetime, time, timedelta
 
     from app.organisations.models import Service
@@ -538,9 +558,15 @@ def _referrals(own: Case) -> dict[str, str]:
     group = referral_services.create_group_session(
         provider_id=working.provider_id, title="Drug awareness workshop", starts_at=today + timedelta(days=1),
         minutes=120, mode="in_person", place="Fresh Start", referrals=[working], by=users["freshstart-caseworker"])
+    # In three days, and the person cautioned has asked to change it.
+    coming = referral_services.book_appointment(working, starts_at=today + timedelta(days=3, hours=10), minutes=60,
+                                                mode="in_person", place="Fresh Start",
+                                                by=users["freshstart-caseworker"])
+    asked = rearrange.ask(coming, reason="A new job", suits=None, by=users["offender"])
     return {"sent_referral": str(sent.public_id), "working_referral": str(working.public_id),
             "appointment": str(appointment.public_id), "group": str(group.public_id),
-            "service": str(drugs.public_id)}
+            "service": str(drugs.public_id), "coming_appointment": str(coming.public_id),
+            "rearrange_request": str(asked.public_id)}
 
 
 def _approval() -> str:
@@ -605,7 +631,7 @@ def test_matrix_is_well_formed(app):
                            "working_referral", "appointment", "group", "service", "other_force_service",
                            "approval", "own_offence", "own_victim", "own_condition", "police_member",
                            "provider_member", "provider", "invitation", "invitation_2", "invitation_token",
-                           "feed_token", "own_victim_update"),
+                           "feed_token", "own_victim_update", "coming_appointment", "rearrange_request"),
                           str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():
@@ -754,12 +780,12 @@ def test_visible_timeline_per_party(people):
     assert {"scrutiny_only", "case_opened", "caution_issued"} <= scrutiny
     assert not scrutiny & {"not_police", "offender_only", "victim_only", "provider_only", "offence_added"}
     assert _kinds(users["offender"], own) == {"caution_issued", "conditions_set", "offender_only", "not_police",
-                                              "appointment_booked"}
+                                              "appointment_booked", "rearrange_asked"}
     # Their own views, and the caution in their own words.
     assert _kinds(users["victim"], own) == {"caution_issued", "victim_only", "victim_views", "victim_caution_given"}
     # Providers: only the events of their own referrals ("provider_only" belongs to no referral). Fresh Start's
     # manager sees both its referrals; its caseworker only the one assigned to them.
-    referral_events = {"referral_sent", "referral_accepted", "appointment_booked"}
+    referral_events = {"referral_sent", "referral_accepted", "appointment_booked", "rearrange_asked"}
     assert _kinds(users["freshstart-manager"], own) == referral_events
     assert _kinds(users["freshstart-caseworker"], own) == referral_events
     sent = {e.referral_id for e in db.session.scalars(access.visible_timeline(users["freshstart-manager"], own))}

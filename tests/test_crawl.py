@@ -38,6 +38,7 @@ from app.extensions import db
 from app.organisations import staff
 from app.organisations.models import PROVIDER_ROLES, Role
 from app.people import calendar
+from app.referrals import rearrange
 from app.referrals import services as referrals
 from app.referrals.models import Referral
 from tests import factories
@@ -106,7 +107,9 @@ def _build() -> dict:
         condition_services.add_condition(a, {"due_on": clock.today() + timedelta(weeks=8)} | values, by=officer)
     demo.issue_case(a, officer=officer, signed_by=jordan.full_name)
     working = factories.accepted(a)
-    factories.appointment(working, factories.at(1, 10))
+    coming = factories.appointment(working, factories.at(1, 10))
+    # Jordan asked to change it: the referral page links the caseworker to the request.
+    rearrange.ask(coming, reason="A shift at work", suits="Mornings", by=factories.user("offender"))
     group = referrals.create_group_session(
         provider_id=working.provider_id, title="Workshop", starts_at=factories.at(2, 18), minutes=90,
         mode="in_person", place="Hall", referrals=[working], by=factories.user("freshstart-caseworker"))

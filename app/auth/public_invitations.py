@@ -119,7 +119,12 @@ def contact_point(invitation: PublicInvitation) -> str | None:
 
 def masked(invitation: PublicInvitation, medium: str) -> str:
     """The contact point, partly hidden: enough for its owner to recognise it."""
-    value = reminders.contact(invitation.person, medium)[0] or ""
+    return masked_contact(invitation.person, medium)
+
+
+def masked_contact(person, medium: str) -> str:
+    """A person's working contact point for `medium`, partly hidden (their reminders page shows it too)."""
+    value = reminders.contact(person, medium)[0] or ""
     if medium == "sms":
         return f"the mobile number ending {value[-3:]}"
     name, _, domain = value.partition("@")

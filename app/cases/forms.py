@@ -20,6 +20,7 @@ from app.web.forms import (
     area_field,
     blank_to_none,
     not_before_1900,
+    not_blank,
     not_future,
     required_if,
     text_field,
@@ -267,3 +268,20 @@ class ContactCorrectionForm(Form):
     def values(self) -> dict:
         return {name: blank_to_none(getattr(self, name).data) for name in self.FIELDS[:5]} | {
             "reminders_opt_out": bool(self.reminders_opt_out.data)}
+
+
+class RemindersForm(Form):
+    """How the person's reminders reach them: the choices are set per person (only working contact points)."""
+
+    channel = RadioField("How do you want to get reminders?", [InputRequired("Choose how you want to get "
+                                                                             "reminders")],
+                         widget=GovRadioInput(), choices=[], validate_choice=False)  # the service refuses
+    submit = SubmitField("Save my choice")
+
+
+class AskOfficerForm(Form):
+    what = area_field("What is wrong with your contact details?",
+                      InputRequired("Tell us what is wrong with your contact details"),
+                      not_blank("Tell us what is wrong with your contact details"), max_length=1000,
+                      hint="For example, I have a new mobile number. Your officer will contact you to check it.")
+    submit = SubmitField("Send to my officer")

@@ -55,6 +55,7 @@ class OwnCase:
     past: list[OwnAppointment]  # latest first, with cancelled ones
     services: list[Service]  # the services working with them
     contacts: list[ServiceContact]  # who to contact at each, one per service and caseworker
+    referrals: list[Referral]  # held, so each appointment's referral stays in the session (no reload per row)
 
 
 def _status(progress: ConditionStatus, due_on: date, today: date) -> str:
@@ -70,7 +71,9 @@ def own_case(case: Case) -> OwnCase:
     conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
                                     .order_by(Condition.due_on, Condition.id)).all()
     referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id)
-                                   .options(selectinload(Referral.appointments), joinedload(Referral.caseworker))
+                                   .options(selectinload(Referral.appointments)
+                                            .joinedload(Appointment.rearrange_requests),
+                                            joinedload(Referral.caseworker))
                                    .order_by(Referral.sent_at)).all()
     rows = []
     for condition in conditions:
@@ -91,4 +94,4 @@ def own_case(case: Case) -> OwnCase:
     contacts = list({(r.service.id, r.caseworker_id): ServiceContact(r.service, r.caseworker)
                      for r in working}.values())
     return OwnCase(case, rows, (case.deadline - today).days if case.deadline else None, upcoming, past, services,
-                   contacts)
+                   contacts, list(referrals))

@@ -266,3 +266,23 @@ class EndForm(Form):
                          max_length=4000, hint="Attendance and progress only. Whether the condition was breached is "
                                                "for the police to decide.")
     submit = SubmitField("Send end-of-service report")
+
+
+class RearrangeForm(Form):
+    """The person cautioned asks to change an appointment (plain words: they read this on a phone)."""
+
+    reason = area_field("Why do you need to change it?", InputRequired("Tell us why you need to change this "
+                                                                       "appointment"),
+                        not_blank("Tell us why you need to change this appointment"), max_length=2000,
+                        hint="For example, you start a new job that day.")
+    suits = area_field("What days and times suit you? (optional)", max_length=500,
+                       hint="For example, Tuesday or Thursday mornings.")
+    submit = SubmitField("Send your request")
+
+
+class DeclineRearrangeForm(Form):
+    answer = area_field("Why can the appointment not change?", InputRequired("Say why the appointment cannot "
+                                                                             "change"),
+                        not_blank("Say why the appointment cannot change"), max_length=2000,
+                        hint="The person reads this on their page. Use plain words.")
+    submit = SubmitField("Decline the request")

@@ -172,6 +172,9 @@ class Appointment(PublicIdMixin, TimestampMixin, db.Model):
     group_session: Mapped[GroupSession | None] = relationship(back_populates="appointments")
     changes: Mapped[list[AppointmentChange]] = relationship(order_by="AppointmentChange.id")
     outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
+    # The person's requests to change it, oldest first (at most one open).
+    rearrange_requests: Mapped[list[RearrangeRequest]] = relationship(order_by="RearrangeRequest.id",
+                                                                      back_populates="appointment")
 
     @property
     def minutes(self) -> int:
@@ -230,3 +233,35 @@ class ProgressNote(PublicIdMixin, db.Model):
     text: Mapped[str] = mapped_column(String(4000))
 
     author: Mapped[User] = relationship()
+
+
+class RearrangeStatus(StrEnum):
+    OPEN = "open"
+    REARRANGED = "rearranged"
+    DECLINED = "declined"
+
+
+class RearrangeRequest(PublicIdMixin, TimestampMixin, db.Model):
+    """The person cautioned asks to change one of their appointments; the provider's caseworker decides: moves it
+    (the request closes when the appointment moves) or declines with an answer the person reads."""
+
+    __tablename__ = "rearrange_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    # The appointment's id while the request is open, NULL once decided: the database itself keeps it to one open
+    # request per appointment, even for two requests racing.
+    open_for_id: Mapped[int | None] = mapped_column(unique=True)
+    status: Mapped[RearrangeStatus] = mapped_column(str_enum(RearrangeStatus, "rearrange_status"),
+                                                    default=RearrangeStatus.OPEN)
+    reason: Mapped[str] = mapped_column(String(2000))
+    suits: Mapped[str | None] = mapped_column(String(500))  # times that suit them, in their words
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(2000))  # why not, for the person to read
+
+    appointment: Mapped[Appointment] = relationship(back_populates="rearrange_requests")
+    referral: Mapped[Referral] = relationship()

@@ -36,6 +36,7 @@ LIST_LIMIT = 200
 REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker),
                  selectinload(Referral.appointments).options(
                      selectinload(Appointment.changes), joinedload(Appointment.group_session),
+                     joinedload(Appointment.rearrange_requests),
                      selectinload(Appointment.outcome_history).joinedload(OutcomeRecord.recorded_by)),
                  selectinload(Referral.notes).joinedload(ProgressNote.author))
 # What checking and sending a referral reads of the case: the dataset's parts and every victim's details.

@@ -20,7 +20,7 @@ from app.formats import long_date
 from app.notifications import reminders
 from app.organisations.categories import config as directory_config
 from app.organisations.models import Service
-from app.referrals import queries, victim_match
+from app.referrals import queries, rearrange, victim_match
 from app.referrals.dataset import digest, referral_dataset, victim_problems, victims_of
 from app.referrals.models import WHAT_TO_BRING_MAX as BRING_MAX
 from app.referrals.models import (
@@ -297,6 +297,7 @@ def reschedule(appointment: Appointment, *, starts_at: datetime, minutes: int, r
              asked=PARTIES[requested_by].lower())
     audit.record("appointment.reschedule", actor=by, obj=appointment, detail={"requested_by": requested_by})
     reminders.moved(appointment, referral, old)
+    rearrange.appointment_moved(appointment, by=by)  # the person's request to change it, if any, is answered
     return appointment
 
 
@@ -320,6 +321,7 @@ def cancel(appointment: Appointment, *, party: str, reason: str, version: int, b
              service=referral.service.name, at=appointment.starts_at.isoformat(), party=PARTIES[party].lower())
     audit.record("appointment.cancel", actor=by, obj=appointment, detail={"party": party})
     reminders.cancelled(appointment, referral)
+    rearrange.appointment_cancelled(appointment, by=by)
 
 
 # --- group sessions -------------------------------------------------------------------------------------------------

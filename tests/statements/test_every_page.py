@@ -12,11 +12,12 @@ from tests.statements import (
     test_other_pages,
     test_public_pages,
     test_referral_pages,
+    test_request_pages,
     test_staff_pages,
 )
 
 MODULES = (test_calendar_pages, test_case_pages, test_caseload, test_other_pages, test_public_pages,
-           test_referral_pages, test_staff_pages)
+           test_referral_pages, test_request_pages, test_staff_pages)
 
 
 def test_every_get_route_is_counted(app):
