@@ -1,6 +1,7 @@
-"""The staff administration rules: part of app/access.py, which imports them from here (for room only; import
-them from app.access, never from this module): who manages whose
-staff, which roles they may give, and the lists and loaders of the staff pages.
+"""The staff administration rules, and who decides after issue: part of app/access.py, which imports them from
+here (for room only; import them from app.access, never from this module): who manages whose staff, which roles
+they may give, the lists and loaders of the staff pages; and who may record how a caution's conditions went and
+end the case (the officer in charge, their team's supervisor, the force's coordinator; never a provider).
 
 - An OOCD coordinator manages their own force's teams and staff (officers, supervisors, coordinators), adds
   provider organisations and invites providers' managers.
@@ -14,13 +15,14 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, false, or_, select
 
-from app.access import _one_or_404, _uuid_or_404, role
+from app.access import _one_or_404, _uuid_or_404, case_scope, role
 from app.auth.models import User
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, OrgKind, Role, StaffInvitation, Team
 
 __all__ = [
     "ROLES_AT",
+    "can_decide_compliance",
     "can_edit_work_contact",
     "can_manage_providers",
     "can_manage_staff",
@@ -128,3 +130,15 @@ def provider_to_staff_or_404(public_id) -> Organisation:
     return _one_or_404(select(Organisation).where(Organisation.kind == OrgKind.PROVIDER), Organisation.public_id,
                        public_id)
 
+
+
+# --- decisions after issue ------------------------------------------------------------------------------------------
+
+
+def can_decide_compliance(user, case) -> bool:
+    """Record a condition done or not, confirm completion, decide on a flag: the officer in charge, a supervisor
+    of the case's team, or the force's coordinator, while the caution is in force."""
+    if case.status.value != "issued" or (scope := case_scope(user)) is None or not scope.holds(case):
+        return False
+    return (case.officer_id == user.id or role(user) is Role.COORDINATOR
+            or (role(user) is Role.SUPERVISOR and user.membership.team_id == case.team_id))

@@ -318,6 +318,22 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("POST", "/cases/{other_force_case}/conditions/confirm", edit_other_force(422, anonymous=400),
                   csrf=True),
         ),
+        # After issue: the officer in charge, the team's supervisor and the force's coordinator record how the
+        # conditions went and confirm completion (not every condition of the own case is done: 409, in words); a
+        # draft is not open for it (409) to those who may see it.
+        "cases.condition_result": (
+            Probe("GET", "/cases/{own_case}/conditions/{own_condition}/result", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/conditions/{own_condition}/result", only(422, *NORTH, anonymous=400),
+                  csrf=True),
+            Probe("GET", "/cases/{own_case}/conditions/{unknown_case}/result", nobody()),
+            Probe("GET", "/cases/{other_case}/conditions/{own_condition}/result",
+                  only(409, *SOUTH_TEAM, "coordinator")),
+        ),
+        "cases.complete": (
+            Probe("GET", "/cases/{own_case}/complete", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/complete", only(409, *NORTH, anonymous=400), csrf=True),
+            Probe("GET", "/cases/{other_force_case}/complete", only(409, *COORDINATORS[1:], "westshire-officer")),
+        ),
         # Closing: the own case is issued, so it may not be closed (409, in words); the drafts may be, by their team.
         "cases.close": (
             Probe("GET", "/cases/{own_case}/close", edit_own()),

@@ -8,6 +8,8 @@ from app import clock
 from app.audit import services as audit
 from app.cases.models import ApprovalStatus, Case, CaseStatus, ClosureReason
 from app.compliance import causes as flags
+from app.compliance import facts
+from app.compliance.models import FactKind
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.timeline.services import POLICE, SCRUTINY
@@ -39,5 +41,6 @@ def close_case(case: Case, *, reason: str, note: str | None, by) -> None:
     db.session.flush()
     timeline(case, "case_closed", to=POLICE | SCRUTINY, by=by, reason=closure.value, label=closure.label)
     audit.record("case.close", actor=by, obj=case, detail={"reason": closure.value})
+    facts.record(case, FactKind.OUTCOME, f"closed:{closure.value}", by=by)
     flags.case_left_issue(case)
     victims.decision_made(case, "case_closed", by=by, reason=closure.value)

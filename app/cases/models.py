@@ -105,6 +105,10 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     closure_note: Mapped[str | None] = mapped_column(String(2000))
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # How an issued case ended (completed, or a non-compliance outcome): the Home Office outcome code from its pack.
+    outcome_code: Mapped[str | None] = mapped_column(String(8))
+    ended_on: Mapped[date | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def move_to(self, status: CaseStatus) -> None:
         """Change status along the state machine, or refuse with a message a person can act on."""
@@ -294,9 +298,12 @@ class Condition(TimestampMixin, db.Model):
     remedy_for_id: Mapped[int | None] = mapped_column(ForeignKey("case_victims.id"))
     # When the officer last decided it (added, changed or confirmed): the victims' views must come before.
     decided_at: Mapped[datetime]
-    # After issue: what a provider's end-of-service report said (completed, ended_early), and when.
+    # After issue: what a provider's end-of-service report said (completed, ended_early), or what the officer
+    # recorded with the evidence seen (completed, not_done), and when.
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_on: Mapped[date | None]
+    outcome_evidence: Mapped[str | None] = mapped_column(String(2000))
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -27,6 +27,8 @@ from app.cases.models import (
 )
 from app.cases.packs import disposal_of
 from app.cases.readiness import DEADLINE_EXTENSION
+from app.compliance import facts as decision_facts
+from app.compliance.models import FactKind
 from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.people.models import Person, SpecialCategory
@@ -208,6 +210,7 @@ def record_screening(case: Case, answers: dict, *, by) -> Screening:
             case.approvals.append(Approval(kind=kind, requested_by_id=by.id, requested_at=clock.now(),
                                            pack_version=pack.version))
     db.session.flush()
+    decision_facts.record(case, FactKind.ELIGIBILITY, "eligible" if result.eligible else "not_eligible", by=by)
     detail = {"eligible": result.eligible, "approvals": list(result.approvals)}
     timeline(case, "screened", to=POLICE | SCRUTINY, by=by, **detail)
     audit.record("case.screen", actor=by, obj=case, detail=detail)
@@ -358,6 +361,9 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, admini
              disposal=disposal.label, noun=disposal.noun, on=today.isoformat())
     timeline(case, "conditions_set", to=POLICE | OFFENDER | SCRUTINY, by=by, count=len(case.conditions),
              deadline=case.deadline.isoformat())
+    decision_facts.record(case, FactKind.DISPOSAL, case.disposal_type, by=by)
+    decision_facts.record(case, FactKind.CONDITION, [f"{c.type}.{c.subtype}" if c.subtype else c.type
+                                            for c in case.conditions], by=by)
     audit.record("case.issue", actor=by, obj=case, detail={"document_sha256": document.sha256})
     victims.decision_made(case, "caution_given", by=by, on=today)
     return document

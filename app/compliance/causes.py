@@ -35,10 +35,15 @@ def referral_ended(referral) -> None:
     """The end-of-service report: nothing more can be recorded on its appointments, and its condition has an
     outcome (so it is not overdue, and the deadline may no longer have conditions open)."""
     clear_flags(kind=FlagKind.OUTCOME_NOT_RECORDED, referral_id=referral.id, because="the referral ended")
-    condition = referral.condition
+    condition_recorded(referral.case, referral.condition)
+
+
+def condition_recorded(case, condition) -> None:
+    """A condition with an outcome (by the provider's report or the officer's record) is not overdue, and the
+    deadline may no longer have conditions open."""
     clear_flags(key=f"{FlagKind.CONDITION_OVERDUE.value}:{condition.public_id}", because="the condition is done")
-    if all(c.outcome is not None for c in referral.case.conditions):
-        clear_flags(referral.case_id, kind=FlagKind.DEADLINE_PASSED, because="every condition is done")
+    if all(c.outcome is not None for c in case.conditions):
+        clear_flags(case.id, kind=FlagKind.DEADLINE_PASSED, because="every condition is done")
 
 
 def case_left_issue(case) -> None:

@@ -3,7 +3,8 @@ at. A flag never records a breach: it closes itself when its cause goes, or wait
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
@@ -49,3 +50,49 @@ class Flag(PublicIdMixin, db.Model):
     cleared_because: Mapped[str | None] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship()
+
+
+class FactKind(StrEnum):
+    """The decision points MI and disproportionality reports count (DOMAIN.md section 9)."""
+
+    ELIGIBILITY = "eligibility"  # value: eligible, not_eligible
+    DISPOSAL = "disposal"  # the disposal given, at issue
+    CONDITION = "condition"  # each condition set at issue: its type (restrictive.<kind> for a restriction)
+    FLAG = "flag"  # value: the flag's kind
+    COMPLIANCE_DECISION = "compliance_decision"  # value: the decision taken on a flag
+    OUTCOME = "outcome"  # how the case ended: completed, closed:<reason>, prosecution ...
+
+
+class DecisionFact(PublicIdMixin, db.Model):
+    """One decision, as it stood when it was taken: append-only (PostgreSQL refuses updates and deletes), written in
+    the decision's transaction. No name, no contact: the person's age band, sex and ethnicity are kept apart in
+    `DecisionFactPerson`, as special-category data is. A report counts these rows by force, quarter and kind."""
+
+    __tablename__ = "decision_facts"
+    __table_args__ = (Index("ix_decision_facts_force_kind_quarter", "force_id", "kind", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    force_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # the decision maker's team
+    kind: Mapped[FactKind] = mapped_column(str_enum(FactKind, "fact_kind"))
+    value: Mapped[str] = mapped_column(String(64))
+    regime: Mapped[str] = mapped_column(String(32))  # the rule pack's id ...
+    pack_version: Mapped[str] = mapped_column(String(16))  # ... and the version the case is decided under
+    disposal_type: Mapped[str] = mapped_column(String(48))
+    decided_on: Mapped[date]
+    quarter: Mapped[str] = mapped_column(String(6))  # e.g. 2026Q4, so a quarter's counts are one index range
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # none: the system (a flag's sweep)
+
+
+class DecisionFactPerson(db.Model):
+    """The person's age band, sex and ethnicity at the moment of one decision (special-category, kept apart)."""
+
+    __tablename__ = "decision_fact_people"
+
+    # The fact's public id, made by the writer: both rows go in one statement each, whatever the number of facts.
+    fact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decision_facts.public_id"), primary_key=True)
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    sex: Mapped[str | None] = mapped_column(String(16))
+    ethnicity_self_defined: Mapped[str | None] = mapped_column(String(64))
+    ethnicity_officer_observed: Mapped[str | None] = mapped_column(String(8))

@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
 from app.audit import services as audit
-from app.compliance.models import Flag, FlagKind, FlagStatus
+from app.compliance import facts
+from app.compliance.models import FactKind, Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.notifications.services import notify_staff, staff_rows, write
 from app.people.models import CHANNELS
@@ -113,6 +114,7 @@ def raise_flag(case, kind: FlagKind, key: str, reason: str, *, appointment=None,
         return None
     timeline(case, "flag_raised", referral=referral, **_detail(flag.public_id, cause))
     _audit(flag.public_id, cause)
+    facts.record(case, FactKind.FLAG, cause.kind.value)
     notify_staff(case.officer, message_key(flag.public_id), TEMPLATE, personalisation(cause), case_id=case.id)
     return flag
 
@@ -137,6 +139,8 @@ def raise_many(causes: list[Cause]) -> int:
             _audit(public_id, cause)
         db.session.execute(insert(TimelineEvent), events)
         write(messages)
+        facts.record_many([facts.Decision(chunk[key].case_id, FactKind.FLAG, chunk[key].kind.value)
+                           for _, _, key in done])
         raised += len(done)
     return raised
 

@@ -1,8 +1,8 @@
 """How far a condition of an issued caution has got: one pure function of its facts, so the rule is written once.
 
 - done: the condition was recorded complete, or a referral for it ended completed;
-- not done: the referral now working on it ended early (not completed), or the due date has passed (due today is
-  still on time) without completion;
+- not done: the officer recorded it not done, the referral now working on it ended early (not completed), or the
+  due date has passed (due today is still on time) without completion;
 - in progress: the referral is accepted or in progress, or has an appointment booked or attended;
 - not started: no referral (or one only sent or declined) and nothing booked or attended yet.
 """
@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 from app.referrals.models import WORKING_STATUSES, AppointmentStatus, ReferralStatus
 from app.referrals.outcomes import outcomes
+
+NOT_DONE = "not_done"  # a condition's outcome the officer records (beside completed and ended_early)
 
 
 class ConditionStatus(StrEnum):
@@ -47,6 +49,8 @@ def condition_status(*, due_on: date, recorded: str | None, referrals: Sequence[
     """`recorded`: the condition's own outcome (completed, ended_early) or None; `referrals`: oldest first."""
     if recorded == "completed" or any(r.status is ReferralStatus.COMPLETED for r in referrals):
         return ConditionStatus.DONE
+    if recorded == NOT_DONE:  # the officer's record, with the evidence seen
+        return ConditionStatus.NOT_DONE
     # A declined referral did no work: the latest of the others is the one that says where the condition stands.
     current = next((r for r in reversed(referrals) if r.status is not ReferralStatus.DECLINED), None)
     ended_early = current.status is ReferralStatus.ENDED_EARLY if current else recorded == "ended_early"

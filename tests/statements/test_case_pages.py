@@ -63,7 +63,8 @@ def _ids(ready=None, issued=None, refer=None, refer_to: str | None = None) -> di
         found |= {"ready": str(ready.public_id), "victim": str(ready.victims[0].person.public_id),
                   "condition": str(ready.conditions[0].public_id), "offence": str(ready.offences[0].public_id)}
     if issued is not None:
-        found |= {"issued": str(issued.public_id), "issued_victim": str(issued.victims[0].person.public_id)}
+        found |= {"issued": str(issued.public_id), "issued_victim": str(issued.victims[0].person.public_id),
+                  "issued_condition": str(issued.conditions[0].public_id)}
     if refer is not None:
         found |= {"refer": str(refer.public_id), "refer_condition": str(refer.conditions[0].public_id),
                   "refer_service": str(factories.service(refer_to).public_id)}
@@ -175,6 +176,9 @@ PAGES = [
     ("contact correction after issue", "officer-north", "/cases/{issued}/contact-details/person", {}),
     ("victim contact correction after issue", "officer-north",
      "/cases/{issued}/contact-details/victims/{issued_victim}", {}),
+    ("record whether a condition was done", "officer-north",
+     "/cases/{issued}/conditions/{issued_condition}/result", {}),
+    ("confirm completion", "officer-north", "/cases/{issued}/complete", {}),
     ("approvals", ("supervisor", "supervisor-south"), "/cases/approvals", {}),
     ("refer", ("westshire-officer", "officer-north"), "/referrals/new/{refer}", {}),
 ]

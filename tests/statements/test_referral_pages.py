@@ -12,8 +12,10 @@ from app import clock
 from app.referrals import services as referrals
 from tests import factories
 from tests.statements.conftest import (
+    FLAG_READS,
     FLAG_WRITES,
     PARTIAL,
+    READS,
     WRITES,
     assert_bounded,
     empty,
@@ -152,5 +154,6 @@ def test_attendance_row_fragment_after_post(app, clients, world):
                 f"{prefix}-note": "Left before it started", f"{prefix}-version": "2"}
         seen.append(measure(app, worker, f"/referrals/appointments/{appointment}/attendance?timeline=1", "POST",
                             page=page, size=name, headers=PARTIAL, data=data))
-    # "Did not attend" raises a flag for the officer: the flag, its timeline event and the message are written too.
-    assert_bounded(page, *seen, writes=WRITES + FLAG_WRITES)
+    # "Did not attend" raises a flag for the officer: the flag, its timeline event, the message and the decision
+    # fact are written too.
+    assert_bounded(page, *seen, writes=WRITES + FLAG_WRITES, reads=READS + FLAG_READS)
