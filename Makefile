@@ -42,7 +42,7 @@ install: $(VENV)/.installed node_modules/.installed translations
 
 # The Welsh catalogue's compiled form (.mo) is a build product: made from the committed .po, never committed.
 translations: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel -q compile -d translations
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -102,6 +102,8 @@ def language():
         abort(403)  # another site may not set a visitor's language
     if locale not in i18n.LOCALES or back is None:
         abort(400)
+    if not i18n.offers_choice(current_user):
+        abort(403)  # staff pages are in English only
     if current_user.is_authenticated:
         i18n.choose(current_user, locale)
     response = redirect(back, 303)
