@@ -23,7 +23,7 @@ from app.auth.models import User
 from app.cases import services as case_services
 from app.extensions import db
 from app.formats import london_datetime, long_date, time_of_day, weekday_date
-from app.notifications import messages
+from app.notifications import messages, reminders
 from app.organisations.models import Role
 from tests import factories
 from tests.conftest import csrf_from
@@ -61,7 +61,7 @@ def test_signed_out_the_switch_sets_a_cookie_and_the_page_is_in_welsh(app):
 
     welsh = client.get("/sign-in").get_data(as_text=True)
     assert _lang(welsh) == "cy"
-    assert "Mewngofnodi i Resolve" in welsh and "Neidio i’r prif gynnwys" in welsh
+    assert "Mewngofnodi i Resolve" in welsh and "Neidio i\u2019r prif gynnwys" in welsh
     assert "Datganiad hygyrchedd" in welsh and "Sign in to Resolve" not in welsh
     assert re.search(r'<button[^>]*lang="en"[^>]*>\s*English\s*</button>', welsh)
     # Back to English, and the page is exactly as before.
@@ -148,7 +148,7 @@ def test_an_invitation_page_and_its_errors_are_in_welsh(app, demo_data):
     entry = client.get("/invitation").get_data(as_text=True)
     assert "Rhowch eich cod gwahoddiad" in entry and "Cod gwahoddiad" in entry
     missing = client.get("/no-such-page")
-    assert missing.status_code == 404 and "Heb ddod o hyd i’r dudalen" in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Heb ddod o hyd i\u2019r dudalen" in missing.get_data(as_text=True)
 
 
 # --- messages in the recipient's language -------------------------------------------------------------------------
@@ -181,8 +181,8 @@ def test_a_message_to_a_person_who_prefers_welsh_is_in_welsh(ctx, demo_data):
 def test_every_welsh_text_message_fits_two_fragments_in_the_gsm_alphabet(app, path):
     with app.test_request_context():
         for consequence in _consequences(app):
-            for where in ({"place": LONGEST["place"], "how": None}, {"place": None, "how": "by phone: they will call you"},
-                          {"place": None, "how": LONGEST["how"]}, {"place": "y" * 51, "how": None}):
+            for where in ({"place": LONGEST["place"], "how": None}, {"place": "y" * 51, "how": None},
+                          *({"place": None, "how": how} for how in reminders.MODES_SAID.values())):
                 for days in (1, 7):
                     _, body = messages.render(path.name.split(".")[0], "sms", LONGEST | where | {
                         "consequence": consequence, "days": days}, locale="cy")
