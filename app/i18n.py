@@ -120,3 +120,29 @@ def compile_catalogues(only_if_stale: bool = True) -> list[Path]:
         partial.replace(mo)
         written.append(mo)
     return written
+
+
+NEEDS_TRANSLATION = "needs translation"
+
+
+def mark_untranslated(po: Path | None = None) -> list[str]:
+    """Give every entry with no translation the `#. needs translation` comment, and take it off translated ones.
+    `pybabel update` rewrites such comments from the template, so run this after it (`flask translations mark`).
+    Returns the untranslated messages."""
+    from babel.messages.pofile import read_po, write_po
+
+    po = po or TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as source:
+        catalogue = read_po(source, locale=po.parts[-3])
+    untranslated = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        message.auto_comments = [c for c in message.auto_comments if c != NEEDS_TRANSLATION]
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if not all(strings):
+            message.auto_comments.append(NEEDS_TRANSLATION)
+            untranslated.append(message.id if isinstance(message.id, str) else message.id[0])
+    with po.open("wb") as target:
+        write_po(target, catalogue, width=120, sort_output=True)
+    return untranslated

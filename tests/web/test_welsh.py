@@ -145,6 +145,7 @@ def test_an_invitation_page_and_its_errors_are_in_welsh(app, demo_data):
     wrong = answered.get_data(as_text=True)
     assert answered.status_code == 422
     assert "Mae problem wedi codi" in wrong and "Rhowch eich dyddiad geni" in wrong
+    assert "Gwall:" in wrong and "Diwrnod" in wrong and "Blwyddyn" in wrong and ">Day<" not in wrong
     entry = client.get("/invitation").get_data(as_text=True)
     assert "Rhowch eich cod gwahoddiad" in entry and "Cod gwahoddiad" in entry
     missing = client.get("/no-such-page")
@@ -268,3 +269,12 @@ def test_the_catalogue_compiles_with_the_welsh_in_it(tmp_path, monkeypatch):
     with (target / "messages.mo").open("rb") as f:
         compiled = read_mo(f)
     assert compiled["Sign in"].string == "Mewngofnodi" and compiled["Sign out"].string == "Allgofnodi"
+
+
+def test_the_untranslated_are_marked_for_a_translator_and_the_translated_are_not(tmp_path):
+    po = tmp_path / "cy" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(CATALOGUE.read_text().replace("#. needs translation\n", ""))  # as `pybabel update` leaves it
+    untranslated = i18n.mark_untranslated(po)
+    assert "Sign in" not in untranslated and "You can try %(num)d more time." in untranslated
+    assert po.read_text() == CATALOGUE.read_text()
