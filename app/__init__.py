@@ -183,7 +183,8 @@ def _register_hooks(app: Flask) -> None:
         return {"csp_nonce": security.nonce, "csrf_token": generate_csrf, "access": access,
                 "current_user": current_user, "service_name": app.config["SERVICE_NAME"],
                 "current_locale": lambda: str(get_locale()), "offers_language_choice": i18n.offers_choice,
-                "other_locale": i18n.other_locale, "locale_names": i18n.LOCALES}
+                "other_locale": i18n.other_locale, "locale_names": i18n.LOCALES,
+                "language_return": i18n.here}
 
 
 def _mount_dev_idp(app: Flask) -> None:

@@ -87,6 +87,17 @@ def same_site_path(value: str | None) -> str | None:
     return value if not parts.scheme and not parts.netloc else None
 
 
+def here() -> str:
+    """The page the switch comes back to: this one; for a page a form's POST rendered (a 422), the page the form
+    was on, as the Referer names it, since the POST's address cannot be fetched again."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path if request.query_string else request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return same_site_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) or "/"
+    return "/"
+
+
 def choose(user, locale: str) -> None:
     """A signed-in user's choice, stored and audited (flushed by the commit; the caller commits)."""
     if user.locale == locale:

@@ -146,6 +146,14 @@ def test_an_invitation_page_and_its_errors_are_in_welsh(app, demo_data):
     assert answered.status_code == 422
     assert "Mae problem wedi codi" in wrong and "Rhowch eich dyddiad geni" in wrong
     assert "Gwall:" in wrong and "Diwrnod" in wrong and "Blwyddyn" in wrong and ">Day<" not in wrong
+    # The switch on a page a POST rendered comes back to the page the form was on.
+    def switch_after_post(referrer: str) -> str:
+        again = client.post(f"/i/{code}/birth-date", headers={"Referer": referrer},
+                            data={"csrf_token": csrf_from(page), "date_of_birth": ["", "", ""]})
+        return re.search(r'name="next" value="([^"]*)"', again.get_data(as_text=True)).group(1)
+
+    assert switch_after_post(f"http://{app.config['SERVER_NAME']}/i/{code}") == f"/i/{code}"
+    assert switch_after_post(f"https://evil.example/i/{code}") == "/"
     entry = client.get("/invitation").get_data(as_text=True)
     assert "Rhowch eich cod gwahoddiad" in entry and "Cod gwahoddiad" in entry
     missing = client.get("/no-such-page")
