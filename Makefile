@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 export RESOLVE_ENV ?= development
 
-.PHONY: run test test-dates lint install assets browser db-check clean
+.PHONY: run test test-dates lint install assets browser db-check clean translations
 
 run: install assets
 	@mkdir -p instance
@@ -38,7 +38,11 @@ db-check: install
 	@tmp=$$(mktemp -d); DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask db upgrade >/dev/null 2>&1 \
 	  && DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask db check; rc=$$?; rm -rf $$tmp; exit $$rc
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed translations
+
+# The Welsh catalogue's compiled form (.mo) is a build product: made from the committed .po, never committed.
+translations: $(VENV)/.installed $(wildcard translations/*/LC_MESSAGES/messages.po)
+	@$(BIN)/pybabel -q compile -d translations
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,4 +67,4 @@ browser:
 	  else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."; fi; }
 
 clean:
-	rm -rf $(VENV) node_modules static/css static/js static/assets instance/resolve.db
+	rm -rf $(VENV) node_modules static/css static/js static/assets instance/resolve.db translations/*/LC_MESSAGES/*.mo

@@ -36,6 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as one line each, as babel.cfg extracts
 
     # First of all the before-request hooks (CSRF's reads the form): what a request may carry at all.
     from app.web import security
@@ -78,13 +79,15 @@ def _dev_idp_providers(cfg) -> list[settings.OIDCProvider]:
 def _init_extensions(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
+    from app import i18n
     from app.auth import providers, throttle
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
     from app.cases import pack_reader
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -161,10 +164,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
     from flask_login import current_user
     from flask_wtf.csrf import generate_csrf
 
-    from app import access, errors
+    from app import access, errors, i18n
     from app.audit import views
     from app.timeline import wording
     from app.web import commit, filters, htmx, security
@@ -186,7 +190,10 @@ def _register_hooks(app: Flask) -> None:
     @app.context_processor
     def template_globals():
         return {"csp_nonce": security.nonce, "csrf_token": generate_csrf, "access": access,
-                "current_user": current_user, "service_name": app.config["SERVICE_NAME"]}
+                "current_user": current_user, "service_name": app.config["SERVICE_NAME"],
+                "current_locale": lambda: str(get_locale()), "offers_language_choice": i18n.offers_choice,
+                "other_locale": i18n.other_locale, "locale_names": i18n.LOCALES,
+                "language_return": i18n.here}
 
 
 def _mount_dev_idp(app: Flask) -> None:

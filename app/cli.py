@@ -28,6 +28,7 @@ def register(app) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(offences_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(translations_cli)
 
 
 @click.command("seed-demo")
@@ -190,3 +191,19 @@ def users_invite_coordinator(force_name, email, name, code):
     click.echo(f"Invitation for {invitation.email} to be {force.name}'s OOCD coordinator, sent by email.")
     click.echo(f"It can be used once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC. The link:")
     click.echo(staff.link(token))
+
+
+@click.group("translations")
+def translations_cli():
+    """The Welsh catalogue (translations/): see the README's "Welsh"."""
+
+
+@translations_cli.command("mark")
+def translations_mark():
+    """After `pybabel update`: mark each entry with no Welsh `#. needs translation`, and list them."""
+    from app import i18n
+
+    untranslated = i18n.mark_untranslated()
+    click.echo(f"{len(untranslated)} entries need translation")
+    for text in untranslated:
+        click.echo(f"  {text[:100]}")

@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from app import clock, create_app, demo
+from app import clock, create_app, demo, i18n
 from app.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,8 @@ def pytest_configure(config):
     CI runs the tests marked `calendar` on hostile dates this way (.ci/run)."""
     if at := os.environ.get("RESOLVE_TEST_CLOCK"):
         clock.start_at(datetime.fromisoformat(at))
+    # The Welsh catalogue is compiled by `make install`; a fresh clone run straight with pytest compiles it here.
+    i18n.compile_catalogues(only_if_stale=True)
 
 
 def pytest_report_header(config):

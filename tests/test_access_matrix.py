@@ -152,6 +152,13 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
     "web.healthz": (Probe("GET", "/healthz", grid(200, anonymous=200)),),
     "web.accessibility": (Probe("GET", "/accessibility", grid(200, anonymous=200)),),
     "web.privacy": (Probe("GET", "/privacy", grid(200, anonymous=200)),),
+    # The language switch: anyone may choose (tests/web/test_welsh.py); with no language chosen it is refused, and
+    # signed in it needs the CSRF token.
+    "web.language": (
+        Probe("GET", "/language", grid(405, anonymous=405)),
+        Probe("POST", "/language", grid(400, anonymous=400)),
+        Probe("POST", "/language", grid(400, anonymous=400), csrf=True),
+    ),
     # The person cautioned's own pages: Jordan (the "offender" persona) on the own case; the victim of that case,
     # staff and every other case: no such page.
     "my.case": (

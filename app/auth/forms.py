@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
@@ -21,23 +22,25 @@ class InviteForm(Form):
         self.sent_by.choices = [(w, WAYS[w]) for w in ways]
 
 
+# The public's forms are in their language (lazy: the words are looked up when the form is shown).
 class CodeForm(Form):
-    code = text_field("Invitation code", InputRequired("Enter the code from your letter or message"),
-                      hint="It is 12 letters and numbers, for example ABCD-EFGH-JKMN", max_length=40)
-    submit = SubmitField("Continue")
+    code = text_field(_l("Invitation code"), InputRequired(_l("Enter the code from your letter or message")),
+                      hint=_l("It is 12 letters and numbers, for example ABCD-EFGH-JKMN"), max_length=40)
+    submit = SubmitField(_l("Continue"))
 
 
 class BirthDateForm(Form):
-    date_of_birth = GovDate("What is your date of birth?", [not_future("Your date of birth must be in the past"),
-                                                            not_before_1900],
-                            required="Enter your date of birth", description="For example, 27 3 1990")
-    submit = SubmitField("Continue")
+    date_of_birth = GovDate(_l("What is your date of birth?"),
+                            [not_future(_l("Your date of birth must be in the past")), not_before_1900],
+                            required=_l("Enter your date of birth"), description=_l("For example, 27 3 1990"))
+    submit = SubmitField(_l("Continue"))
 
 
 class ContactCodeForm(Form):
-    code = text_field("Code", InputRequired("Enter the code we sent you"), hint="It is 6 numbers", max_length=20)
-    submit = SubmitField("Continue")
+    code = text_field(_l("Code"), InputRequired(_l("Enter the code we sent you")), hint=_l("It is 6 numbers"),
+                      max_length=20)
+    submit = SubmitField(_l("Continue"))
 
 
 class SendCodeForm(Form):
-    submit = SubmitField("Send me a code")
+    submit = SubmitField(_l("Send me a code"))

@@ -31,6 +31,8 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
     work_hours: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[datetime | None]
+    # The language they chose for the portal and for what it sends them ("en" or "cy"; None: not chosen).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(
         primaryjoin="and_(User.id == Membership.user_id, Membership.active)", viewonly=True,

@@ -107,10 +107,11 @@ def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:
         return
     with db.session.no_autoflush:
         to, why_not = _address(n)
+        if to is not None:
+            subject, body = messages.render_for(n)  # in the recipient's language, which may be looked up
     if to is None:
         n.status, n.last_error = NotificationStatus.CANCELLED, why_not
         return
-    subject, body = messages.render(n.template, n.medium, n.personalisation)
     try:
         n.reference = channel.send(Outgoing(key=n.key, medium=n.medium, to=to, template=n.template,
                                             subject=subject, body=body, personalisation=n.personalisation))

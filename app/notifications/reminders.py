@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
+
 from app import clock
 from app.cases import packs
 from app.formats import long_date, time_of_day
+from app.i18n import N_
 from app.notifications import services, timings
 from app.notifications.models import Audience
 
-MODES_SAID = {"phone": "by phone: they will call you", "video": "by video call: they will send you the link"}
+# Stored in English; the message translates them when it is written in another language (marked for the catalogue).
+MODES_SAID = {"phone": N_("by phone: they will call you"), "video": N_("by video call: they will send you the link")}
 
 
 def contact(person, medium: str) -> tuple[str | None, str | None]:
@@ -40,7 +44,9 @@ def day_words(moment: datetime) -> str:
 def appointment_details(appointment, service, case) -> dict:
     """What a reminder says: when, where or how, what to bring, who to call to rearrange, and what missing it can
     mean."""
-    return {"day": day_words(appointment.starts_at), "time": time_of_day(appointment.starts_at),
+    with force_locale("en"):  # stored in English, whoever's request writes it; each message translates them
+        day, time = day_words(appointment.starts_at), time_of_day(appointment.starts_at)
+    return {"day": day, "time": time,
             "place": appointment.place if appointment.mode == "in_person" else None,
             "bring": appointment.what_to_bring,
             "how": MODES_SAID.get(appointment.mode), "provider": service.provider.name,

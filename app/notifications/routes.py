@@ -31,7 +31,7 @@ def dev_outbox():
         abort(404)
     rows = db.session.scalars(select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(SHOWN)).all()
-    shown = [(n, *messages.render(n.template, n.medium, n.personalisation)) for n in rows]
+    shown = [(n, *messages.render_for(n)) for n in rows]
     views.viewed_list("outbox.view", page="dev-outbox", purpose="development outbox", notifications=rows)
     return render("notifications/dev_outbox.html", shown=shown, limit=SHOWN)
 

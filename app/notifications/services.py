@@ -104,7 +104,7 @@ def unread(user, limit: int = 5) -> list[tuple[Notification, str]]:
         Notification.user_id == user.id, Notification.medium == "in_app", Notification.read_at.is_(None),
         Notification.status != NotificationStatus.CANCELLED)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
-    return [(n, messages.render(n.template, n.medium, n.personalisation)[0]) for n in found]
+    return [(n, messages.render_for(n)[0]) for n in found]
 
 
 def mark_read(user, public_id) -> Notification | None:

@@ -5,26 +5,29 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app import errors
 from app.extensions import db
 
 log = logging.getLogger(__name__)
-MESSAGES = {
-    400: ("Sorry, there is a problem with that request",
-          "Your request could not be understood. If you were filling in a form, go back, reload the page and try "
-          "again."),
-    403: ("You do not have permission to see this page", "If you think you should, ask your Resolve administrator."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you followed a link, the page "
-          "may have moved, or you may not have access to it."),
-    405: ("Sorry, there is a problem with that request", "That action is not available on this page."),
+MESSAGES = {  # lazy: each page is in the reader's language
+    400: (_l("Sorry, there is a problem with that request"),
+          _l("Your request could not be understood. If you were filling in a form, go back, reload the page and "
+             "try again.")),
+    403: (_l("You do not have permission to see this page"),
+          _l("If you think you should, ask your Resolve administrator.")),
+    404: (_l("Page not found"), _l("If you typed the web address, check it is correct. If you followed a link, the "
+                                   "page may have moved, or you may not have access to it.")),
+    405: (_l("Sorry, there is a problem with that request"), _l("That action is not available on this page.")),
     409: (errors.CONFLICT_TITLE, errors.CONFLICT_BODY),
-    413: ("That is too large", "Send less at once and try again."),
-    422: ("Sorry, we could not accept that", "Go back, check what you entered and try again."),
-    429: ("Too many requests", "Wait a minute and try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. Anything you had already saved is safe."),
-    503: ("Sorry, the service is unavailable", "Try again in a few minutes."),
+    413: (_l("That is too large"), _l("Send less at once and try again.")),
+    422: (_l("Sorry, we could not accept that"), _l("Go back, check what you entered and try again.")),
+    429: (_l("Too many requests"), _l("Wait a minute and try again.")),
+    500: (_l("Sorry, there is a problem with the service"),
+          _l("Try again later. Anything you had already saved is safe.")),
+    503: (_l("Sorry, the service is unavailable"), _l("Try again in a few minutes.")),
 }
 
 
@@ -32,7 +35,7 @@ def handle_http(exc: HTTPException):
     db.session.rollback()
     code = exc.code or 500
     title, body = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
-    return errors.page(code, title=title, body=body, code=code)
+    return errors.page(code, title=str(title), body=str(body), code=code)
 
 
 def handle_unexpected(exc: Exception):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from app.formats import london_datetime, long_date, money, number, time_of_day
+from app.formats import london_datetime, long_date, money, number, said_day, said_time, time_of_day, weekday_date
 from app.organisations.models import Role
 from app.people.models import CHANNELS
 
 FILTERS = {"london_datetime": london_datetime, "long_date": long_date, "money": money, "number": number,
-           "time_of_day": time_of_day}
+           "time_of_day": time_of_day, "weekday_date": weekday_date, "said_day": said_day, "said_time": said_time}
 
 
 _DIALLED = re.compile(r"[\s().\-/]")  # what people write between digits; a phone ignores it
@@ -40,7 +41,7 @@ def medium_words(medium: str) -> str:
 
 def nav_home_label(user) -> str:
     if user.kind == "public":
-        return "Your cases"
+        return gettext("Your cases")
     return {Role.PROVIDER_MANAGER: "Referrals", Role.CASEWORKER: "Referrals", Role.SCRUTINY: "Scrutiny"}.get(
         user.role, "Cases")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import request
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea, GovTextInput
@@ -160,7 +161,7 @@ def _length(label: str, max_length: int) -> Length:
 
 
 def text_field(label, *validators, hint=None, max_length=200, **kw):
-    return StringField(label, [*validators, _length(label, max_length)], widget=GovTextInput(), description=hint,
+    return StringField(label, [*validators, _length(label, max_length)], widget=_TextInput(), description=hint,
                        **kw)
 
 
@@ -216,13 +217,34 @@ class VersionField(_SaysWhatToType, IntegerField):
     what_to_type = VERSION_MISSING
 
 
-class _SafeDateInput(GovDateInput):
+class _InLanguage:
+    """Outside English, the design system's own words in a field: the hidden "Error:" before its message, and a
+    date's Day, Month and Year (English pages are left exactly as govuk-frontend-wtf makes them)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        if getattr(get_locale(), "language", "en") == "en":
+            return params
+        if "errorMessage" in params:
+            params["errorMessage"] = {**params["errorMessage"], "visuallyHiddenText": gettext("Error")}
+        words = {"Day": gettext("Day"), "Month": gettext("Month"), "Year": gettext("Year")}
+        for item in params.get("items") or []:
+            if isinstance(item, dict) and item.get("label") in words:
+                item["label"] = words[item["label"]]
+        return params
+
+
+class _SafeDateInput(_InLanguage, GovDateInput):
     """govuk-frontend-wtf's date input unpacks exactly three raw values; give it three, whatever was posted."""
 
     def map_gov_params(self, field, **kwargs):
         if field.raw_data is not None and len(field.raw_data) != 3:
             field.raw_data = ([*field.raw_data, "", "", ""])[:3]
         return super().map_gov_params(field, **kwargs)
+
+
+class _TextInput(_InLanguage, GovTextInput):
+    pass
 
 
 class GovDate(DateField):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import access, clock
+from app import access, clock, i18n
 from app.audit import views
 from app.cases import queries as case_queries
 from app.cases.attention import attention_list
 from app.cases.models import Case, CaseVictim
-from app.extensions import db
+from app.extensions import csrf, db
 from app.notifications import services as outbox
 from app.organisations.models import Role
 from app.people import calendar
@@ -92,3 +92,23 @@ def accessibility():
 @views.shows_no_personal_data
 def privacy():
     return render("pages/privacy.html")
+
+
+@bp.post("/language")
+@csrf.exempt  # checked below when signed in; signed out, pages carry no token (they create no session)
+def language():
+    """The language switch: English or Welsh, then back to the page it was on (a path on this site only)."""
+    locale, back = request.form.get("locale"), i18n.same_site_path(request.form.get("next"))
+    if current_user.is_authenticated:
+        csrf.protect()
+    elif request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403)  # another site may not set a visitor's language
+    if locale not in i18n.LOCALES or back is None:
+        abort(400)
+    if not i18n.offers_choice(current_user):
+        abort(403)  # staff pages are in English only
+    if current_user.is_authenticated:
+        i18n.choose(current_user, locale)
+    response = redirect(back, 303)
+    i18n.set_cookie(response, locale)  # signed in too: it stays after they sign out
+    return response
