@@ -22,10 +22,13 @@ from app.organisations.models import Membership, Organisation, OrgKind, Role, St
 
 __all__ = [
     "ROLES_AT",
+    "can_approve_compliance",
     "can_decide_compliance",
     "can_edit_work_contact",
     "can_manage_providers",
     "can_manage_staff",
+    "case_flag_or_404",
+    "compliance_decision_or_404",
     "managed_organisation",
     "may_give",
     "provider_to_staff_or_404",
@@ -142,3 +145,23 @@ def can_decide_compliance(user, case) -> bool:
         return False
     return (case.officer_id == user.id or role(user) is Role.COORDINATOR
             or (role(user) is Role.SUPERVISOR and user.membership.team_id == case.team_id))
+
+
+def can_approve_compliance(user, case) -> bool:
+    """A decision the pack sends for approval: a supervisor of the case's team."""
+    scope = case_scope(user)
+    return (role(user) is Role.SUPERVISOR and scope is not None and scope.holds(case)
+            and user.membership.team_id == case.team_id)
+
+
+def case_flag_or_404(case, public_id):
+    from app.compliance.models import Flag
+
+    return _one_or_404(select(Flag).where(Flag.case_id == case.id), Flag.public_id, public_id)
+
+
+def compliance_decision_or_404(case, public_id):
+    from app.compliance.models import ComplianceDecision
+
+    return _one_or_404(select(ComplianceDecision).where(ComplianceDecision.case_id == case.id),
+                       ComplianceDecision.public_id, public_id)

@@ -24,6 +24,8 @@ from app import access, clock, demo
 from app.auth.models import User
 from app.cases import services as case_services
 from app.cases.models import Approval, Case
+from app.compliance.models import FlagKind
+from app.compliance.services import raise_flag
 from app.extensions import db
 from app.organisations import staff
 from app.organisations.models import Organisation, Role, StaffInvitation
@@ -336,6 +338,19 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("GET", "/cases/{other_case}/conditions/{own_condition}/result",
                   only(409, *SOUTH_TEAM, "coordinator")),
         ),
+        # A flag: the same three decide (an empty form is refused in words); the supervisor approves what the pack
+        # sends them (nothing waits here, so no such page); no referral for prosecution, so no prosecutor's summary.
+        "cases.decide_flag": (
+            Probe("GET", "/cases/{own_case}/flags/{own_flag}/decide", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/flags/{own_flag}/decide", only(422, *NORTH, anonymous=400), csrf=True),
+            Probe("GET", "/cases/{own_case}/flags/{unknown_case}/decide", nobody()),
+            Probe("GET", "/cases/{other_case}/flags/{own_flag}/decide", only(409, *SOUTH_TEAM, "coordinator")),
+        ),
+        "cases.approve_decision": (
+            Probe("GET", "/cases/{own_case}/decisions/{unknown_case}/approval", nobody()),
+            Probe("POST", "/cases/{own_case}/decisions/{unknown_case}/approval", nobody(anonymous=400), csrf=True),
+        ),
+        "cases.prosecution_summary": (Probe("GET", "/cases/{own_case}/prosecution-summary", nobody()),),
         "cases.complete": (
             Probe("GET", "/cases/{own_case}/complete", only(200, *NORTH)),
             Probe("POST", "/cases/{own_case}/complete", only(409, *NORTH, anonymous=400), csrf=True),
@@ -632,7 +647,9 @@ def objects(app, demo_data) -> dict[str, str]:
                "other_force_service": str(factories.service("Westshire alcohol service").public_id),
                "approval": _approval(), "feed_token": calendar.create(factories.user("offender")),
                "own_victim_update": str(db.session.scalar(select(VictimUpdate.public_id).where(
-                   VictimUpdate.case_id == own.id)))}
+                   VictimUpdate.case_id == own.id))),
+               "own_flag": str(raise_flag(own, FlagKind.CONDITION_OVERDUE, f"condition_overdue:{own.id}",
+                                          "Overdue", condition=own.conditions[0]).public_id)}
         ids |= _referrals(own) | _staff()
         db.session.commit()
         db.session.remove()
@@ -654,7 +671,7 @@ def test_matrix_is_well_formed(app):
                            "working_referral", "appointment", "group", "service", "other_force_service",
                            "approval", "own_offence", "own_victim", "own_condition", "police_member",
                            "provider_member", "provider", "invitation", "invitation_2", "invitation_token",
-                           "feed_token", "own_victim_update", "coming_appointment", "rearrange_request"),
+                           "feed_token", "own_victim_update", "coming_appointment", "rearrange_request", "own_flag"),
                           str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():

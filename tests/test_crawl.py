@@ -34,6 +34,9 @@ from app.audit.models import AuditEvent
 from app.cases import conditions as condition_services
 from app.cases import services as cases
 from app.cases.models import Case
+from app.compliance import decisions
+from app.compliance.models import FlagKind
+from app.compliance.services import raise_flag
 from app.extensions import db
 from app.organisations import staff
 from app.organisations.models import PROVIDER_ROLES, Role
@@ -125,6 +128,16 @@ def _build() -> dict:
     factories.new_service("Pathways debt advice", provider="PWC")
     factories.accepted(c, service_name="Pathways debt advice", manager="pathways-manager",
                        caseworker="pathways-caseworker")
+    # Flags: one open on A (each has its decision page); one on C decided and waiting for the supervisor; one on D
+    # referred for prosecution and approved (its case page links to the prosecutor's summary).
+    raise_flag(a, FlagKind.CONDITION_OVERDUE, f"condition_overdue:{a.conditions[1].public_id}", "Overdue",
+               condition=a.conditions[1])
+    d = factories.issued(officer, given="Di", family="Dale", victim=False)
+    for case in (c, d):
+        flag = raise_flag(case, FlagKind.DEADLINE_PASSED, f"deadline_passed:{case.public_id}", "Deadline passed")
+        made = decisions.decide(case, flag, explanation="Forgot", attempts=[], evidence="Note",
+                                decision="refer_for_prosecution", reason="No excuse", by=officer)
+    decisions.approve(made, approve=True, comment=None, by=factories.user("supervisor"))
     # A pending invitation: its page is reached only from the link in the email.
     _, token = staff.invite(organisation=factories.organisation("NSP"), role=Role.OFFICER, team=factories.team(),
                             email="newcomer@example.org", by=factories.user("coordinator"))

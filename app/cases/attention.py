@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Condition
-from app.compliance.models import Flag, FlagKind, FlagStatus
+from app.compliance.models import ComplianceDecision, DecisionStatus, Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.formats import long_date
 from app.people.models import Person
@@ -22,6 +22,10 @@ from app.referrals.models import Referral, ReferralStatus
 
 LIMIT = 10  # the home shows this many; the rest are one link away (the caseload filtered to them)
 _WAITING = (ApprovalStatus.PENDING, ApprovalStatus.RETURNED)
+
+
+def _awaiting():
+    return and_(ComplianceDecision.case_id == Case.id, ComplianceDecision.status == DecisionStatus.AWAITING_APPROVAL)
 
 
 def _issued():
@@ -55,13 +59,15 @@ def needs_attention(today: date, soon_days: int):
     waiting = exists().where(Approval.case_id == Case.id, Approval.status.in_(_WAITING))
     due_soon = _issued() & (Case.deadline <= today + timedelta(days=soon_days))
     declined = _issued() & exists().where(Referral.case_id == Case.id, _declined_unreplaced())
-    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE, open_flag(), declined)
+    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE, open_flag(), declined,
+               exists().where(_awaiting()))
 
 
 @dataclass
 class Item:
     case: Case
-    reasons: list[tuple[str, str]] = field(default_factory=list)  # (reason in words, where to act)
+    # (reason in words, where to look, where to decide on it: a flag's decision page, else None)
+    reasons: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item], bool]:
@@ -70,41 +76,47 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
     then their open flags (each with its reason in words)."""
     approval = select(Approval.status).where(Approval.case_id == Case.id, Approval.status.in_(_WAITING)) \
         .order_by(Approval.status).limit(1).scalar_subquery()
+    awaiting = select(ComplianceDecision.public_id).where(_awaiting()).order_by(ComplianceDecision.id) \
+        .limit(1).scalar_subquery()
     declined = select(Condition.public_id).join(Referral, Referral.condition_id == Condition.id).where(
         Referral.case_id == Case.id, _declined_unreplaced()).order_by(Referral.id).limit(1).scalar_subquery()
     rows = db.session.execute(
-        base.add_columns(approval.label("approval"), declined.label("declined"))
+        base.add_columns(approval.label("approval"), declined.label("declined"), awaiting.label("awaiting"))
         .where(needs_attention(today, soon_days)).join(Person, Case.offender_id == Person.id)
         .options(contains_eager(Case.offender)).order_by(Case.deadline.asc().nulls_last(), Case.id)
         .limit(LIMIT + 1)).unique().all()
     more, rows = len(rows) > LIMIT, rows[:LIMIT]
-    items = {case.id: Item(case) for case, _, _ in rows}
+    items = {case.id: Item(case) for case, _, _, _ in rows}
     flags = db.session.execute(
-        select(Flag.case_id, Flag.kind, Flag.reason, Referral.public_id)
+        select(Flag.case_id, Flag.kind, Flag.reason, Referral.public_id, Flag.public_id)
         .outerjoin(Referral, Referral.id == Flag.referral_id).join(Case, Case.id == Flag.case_id)
         .where(Flag.case_id.in_(list(items)), Flag.status == FlagStatus.OPEN, _issued())
         .order_by(Flag.raised_at, Flag.id)).all()
-    deadline_flagged = {case_id for case_id, kind, _, _ in flags if kind is FlagKind.DEADLINE_PASSED}
+    deadline_flagged = {case_id for case_id, kind, *_ in flags if kind is FlagKind.DEADLINE_PASSED}
 
-    for case, waiting, condition_id in rows:
+    for case, waiting, condition_id, decision_id in rows:
         item, show = items[case.id], url_for("cases.show", case_id=case.public_id)
         if waiting is not None:
             words = ("Approval returned: change and send it again" if waiting == ApprovalStatus.RETURNED
                      else "Waiting for a supervisor's approval")
-            item.reasons.append((words, url_for("cases.tasks", case_id=case.public_id)))
+            item.reasons.append((words, url_for("cases.tasks", case_id=case.public_id), None))
+        if decision_id is not None:
+            item.reasons.append(("A decision on a flag is waiting for a supervisor's approval", url_for(
+                "cases.approve_decision", case_id=case.public_id, decision_id=decision_id), None))
         if case.status is CaseStatus.NON_COMPLIANCE:
-            item.reasons.append(("Non-compliance to decide", show))
+            item.reasons.append(("Referred for prosecution", show, None))
         elif case.status is CaseStatus.ISSUED and case.deadline and case.deadline < today:
             if case.id not in deadline_flagged:  # the flag says it, with the conditions still open
-                item.reasons.append((f"Deadline passed on {long_date(case.deadline)}", show))
+                item.reasons.append((f"Deadline passed on {long_date(case.deadline)}", show, None))
         elif case.status is CaseStatus.ISSUED and case.deadline and case.deadline <= today + timedelta(soon_days):
-            item.reasons.append((f"Deadline on {long_date(case.deadline)}", show))
+            item.reasons.append((f"Deadline on {long_date(case.deadline)}", show, None))
         if condition_id is not None and case.status is CaseStatus.ISSUED:
             item.reasons.append(("Referral declined: refer the person elsewhere",
-                                 url_for("referrals.new", case_id=case.public_id, condition=condition_id)))
-    for case_id, _, reason, referral_id in flags:  # a flag about a referral or its appointment links to it
+                                 url_for("referrals.new", case_id=case.public_id, condition=condition_id), None))
+    for case_id, _, reason, referral_id, flag_id in flags:  # a flag about a referral or its appointment links to it
         item = items[case_id]
         where = (url_for("referrals.show", referral_id=referral_id) if referral_id is not None
                  else url_for("cases.show", case_id=item.case.public_id))
-        item.reasons.append((reason, where))
+        item.reasons.append((reason, where, url_for("cases.decide_flag", case_id=item.case.public_id,
+                                                    flag_id=flag_id)))
     return list(items.values()), more

@@ -19,6 +19,7 @@ from app.cases.packs import (
     IN_FORCE,
     INDICTABLE_ONLY_POLICIES,
     MODES_OF_TRIAL,
+    NON_COMPLIANCE_DECISIONS,
     NONE,
     NOT_COMMENCED,
     OFFENCE_FLAGS,
@@ -138,6 +139,10 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
     counts = g(raw, "rehabilitative_or_reparative", dict, where=where)
     counts_where = f"{where}rehabilitative_or_reparative."
     guidance = g(raw, "guidance", dict, where=where)
+    after = g(raw, "non_compliance", dict, where=where)
+    after_where = f"{where}non_compliance."
+    decisions = r.listed(after, "decisions", NON_COMPLIANCE_DECISIONS, after_where, "decision")
+    approved = r.listed(after, "approved_by_supervisor", decisions, after_where, "decision it allows")
     for flag in set(guidance) - set(OFFENCE_FLAGS):
         r.fail(f"{where}guidance.{flag}", f"must be one of {', '.join(OFFENCE_FLAGS)}")
     return DisposalType(
@@ -161,6 +166,7 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
         guidance={k: r.text(guidance, k, f"{where}guidance.") for k in guidance},
         warning_text=r.text(raw, "warning_text", where), consequence_text=r.text(raw, "consequence_text", where),
         reminder_text=r.text(raw, "reminder_text", where),
+        non_compliance_decisions=decisions, non_compliance_approved_by_supervisor=approved,
     )
 
 

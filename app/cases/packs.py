@@ -31,6 +31,8 @@ REHABILITATIVE_OR_REPARATIVE = ("rehabilitative", "reparative")
 MODES_OF_TRIAL = ("summary", "either_way", "indictable_only")
 INDICTABLE_ONLY_POLICIES = ("barred", "exceptional_with_cps_consent")
 RANKS = ("constable", "sergeant_or_above", "dpp_authorised")  # who may administer a disposal
+# What the officer may decide when a flag asks whether the person failed without a reasonable excuse.
+NON_COMPLIANCE_DECISIONS = ("excuse_accepted", "conditions_varied", "refer_for_prosecution", "financial_penalty")
 OFFENCE_FLAGS = ("hate_crime", "domestic_abuse")  # kinds of offence a pack may have guidance for
 APPROVALS = ("exceptional_circumstances", "indictable_only", "deadline_extension", "repeat_caution")
 QUESTIONS = ("evidence_sufficient", "evidence_decided_by", "should_be_given", "should_be_given_decided_by",
@@ -89,6 +91,8 @@ class DisposalType:
     warning_text: str
     consequence_text: str
     reminder_text: str  # in reminders: never names the offence, the caution or the police (lock screens)
+    non_compliance_decisions: tuple[str, ...] = ()  # NON_COMPLIANCE_DECISIONS the law allows for this disposal
+    non_compliance_approved_by_supervisor: tuple[str, ...] = ()  # of those, what a supervisor approves first
 
     def available_on(self, day: date) -> bool:
         return self.commencement == IN_FORCE or (isinstance(self.commencement, date) and self.commencement <= day)

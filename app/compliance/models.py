@@ -10,8 +10,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.models import User
 from app.cases.models import Case
-from app.db import PublicIdMixin, str_enum
+from app.db import JSONDocument, PublicIdMixin, str_enum
 from app.extensions import db
 
 
@@ -28,6 +29,7 @@ class FlagKind(StrEnum):
 class FlagStatus(StrEnum):
     OPEN = "open"
     CLEARED = "cleared"  # its cause went (the outcome was recorded, the referral accepted ...)
+    DECIDED = "decided"  # a person decided on it (app/compliance/decisions.py); open again if a supervisor returns it
 
 
 class Flag(PublicIdMixin, db.Model):
@@ -50,6 +52,38 @@ class Flag(PublicIdMixin, db.Model):
     cleared_because: Mapped[str | None] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship()
+
+
+class DecisionStatus(StrEnum):
+    TAKEN = "taken"
+    AWAITING_APPROVAL = "awaiting_approval"  # the pack says a supervisor approves it first
+    RETURNED = "returned"  # the supervisor sent it back: it has no effect, and the flag is open again
+
+
+class ComplianceDecision(PublicIdMixin, db.Model):
+    """The officer's decision on a flag: did the person fail without a reasonable excuse, and what follows. Kept
+    with the person's explanation (or the dated attempts to get one) and the evidence seen."""
+
+    __tablename__ = "compliance_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"), index=True)
+    explanation: Mapped[str | None] = mapped_column(String(4000))  # the person's, in the officer's words
+    attempts: Mapped[list] = mapped_column(JSONDocument, default=list)  # [{"on": date, "how": ...}] to get one
+    evidence: Mapped[str] = mapped_column(String(2000))  # what was seen ("medical note seen"), never health detail
+    decision: Mapped[str] = mapped_column(String(32))  # one of packs.NON_COMPLIANCE_DECISIONS
+    reason: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[DecisionStatus] = mapped_column(str_enum(DecisionStatus, "decision_status"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    approval_comment: Mapped[str | None] = mapped_column(String(2000))
+
+    case: Mapped[Case] = relationship()
+    flag: Mapped[Flag | None] = relationship()
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
 
 
 class FactKind(StrEnum):

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from app import clock, demo
 from app.cases import conditions
 from app.cases import services as cases
+from app.compliance.models import FlagKind
+from app.compliance.services import raise_flag
 from app.extensions import db
 from app.referrals import services as referrals
 from app.timeline.models import TimelineEvent
@@ -64,7 +66,9 @@ def _ids(ready=None, issued=None, refer=None, refer_to: str | None = None) -> di
                   "condition": str(ready.conditions[0].public_id), "offence": str(ready.offences[0].public_id)}
     if issued is not None:
         found |= {"issued": str(issued.public_id), "issued_victim": str(issued.victims[0].person.public_id),
-                  "issued_condition": str(issued.conditions[0].public_id)}
+                  "issued_condition": str(issued.conditions[0].public_id),
+                  "issued_flag": str(raise_flag(issued, FlagKind.DEADLINE_PASSED, f"deadline_passed:{issued.id}",
+                                                "Deadline passed").public_id)}
     if refer is not None:
         found |= {"refer": str(refer.public_id), "refer_condition": str(refer.conditions[0].public_id),
                   "refer_service": str(factories.service(refer_to).public_id)}
@@ -179,6 +183,7 @@ PAGES = [
     ("record whether a condition was done", "officer-north",
      "/cases/{issued}/conditions/{issued_condition}/result", {}),
     ("confirm completion", "officer-north", "/cases/{issued}/complete", {}),
+    ("decide on a flag", "officer-north", "/cases/{issued}/flags/{issued_flag}/decide", {}),
     ("approvals", ("supervisor", "supervisor-south"), "/cases/approvals", {}),
     ("refer", ("westshire-officer", "officer-north"), "/referrals/new/{refer}", {}),
 ]

@@ -9,6 +9,7 @@ from tests.statements import (
     test_calendar_pages,
     test_case_pages,
     test_caseload,
+    test_decision_pages,
     test_other_pages,
     test_public_pages,
     test_referral_pages,
@@ -16,8 +17,8 @@ from tests.statements import (
     test_staff_pages,
 )
 
-MODULES = (test_calendar_pages, test_case_pages, test_caseload, test_other_pages, test_public_pages,
-           test_referral_pages, test_request_pages, test_staff_pages)
+MODULES = (test_calendar_pages, test_case_pages, test_decision_pages, test_caseload, test_other_pages,
+           test_public_pages, test_referral_pages, test_request_pages, test_staff_pages)
 
 
 def test_every_get_route_is_counted(app):
