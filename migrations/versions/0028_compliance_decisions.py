@@ -1,8 +1,8 @@
 """Compliance decisions: the officer's decision on a flag (with the explanation and evidence), a supervisor's approval;
 a flag can be decided
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-02 00:10:00
 
 """
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import app.db
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
