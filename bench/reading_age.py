@@ -108,6 +108,12 @@ def pages_of(client, persona: str) -> dict[str, str]:
     return found
 
 
+def _sentences(text: str) -> str:
+    """A message's lines, each a sentence (a subject line or "When: ..." has no full stop of its own)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(line if line.endswith((".", "?", "!", ":")) else f"{line}." for line in lines)
+
+
 def public_messages(app) -> list[tuple[str, str]]:
     """Each message the public can be sent, rendered with everyday values and each disposal's consequence."""
     consequences = {d.reminder_text for r in packs.regimes().values() for p in r.versions
@@ -118,8 +124,8 @@ def public_messages(app) -> list[tuple[str, str]]:
             template, medium = path.name.split(".")[:2]
             if template.startswith("_") or template in STAFF_MESSAGES:
                 continue
-            worst = max((" ".join(render(template, medium, EVERYDAY | {"consequence": c})) for c in consequences),
-                        key=lambda text: measure(text)[0])
+            worst = max((_sentences("\n".join(render(template, medium, EVERYDAY | {"consequence": c})))
+                         for c in consequences), key=lambda text: measure(text)[0])
             rendered.append((f"message {template}.{medium}", worst))
     return rendered
 
