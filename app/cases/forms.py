@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Optional
@@ -273,15 +274,15 @@ class ContactCorrectionForm(Form):
 class RemindersForm(Form):
     """How the person's reminders reach them: the choices are set per person (only working contact points)."""
 
-    channel = RadioField("How do you want to get reminders?", [InputRequired("Choose how you want to get "
-                                                                             "reminders")],
+    channel = RadioField(_l("How do you want to get reminders?"),
+                         [InputRequired(_l("Choose how you want to get reminders"))],
                          widget=GovRadioInput(), choices=[], validate_choice=False)  # the service refuses
-    submit = SubmitField("Save my choice")
+    submit = SubmitField(_l("Save my choice"))
 
 
 class AskOfficerForm(Form):
-    what = area_field("What is wrong with your contact details?",
-                      InputRequired("Tell us what is wrong with your contact details"),
-                      not_blank("Tell us what is wrong with your contact details"), max_length=1000,
-                      hint="For example, I have a new mobile number. Your officer will contact you to check it.")
-    submit = SubmitField("Send to my officer")
+    what = area_field(_l("What is wrong with your contact details?"),
+                      InputRequired(_l("Tell us what is wrong with your contact details")),
+                      not_blank(_l("Tell us what is wrong with your contact details")), max_length=1000,
+                      hint=_l("For example, I have a new mobile number. Your officer will contact you to check it."))
+    submit = SubmitField(_l("Send to my officer"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import access
@@ -36,7 +37,8 @@ def _reminders(case) -> Reminders:
 
 def _form(case, reminders: Reminders, **kw) -> RemindersForm:
     form = RemindersForm(**kw)
-    form.channel.choices = [(k, v if k == "none" else f"{v} to {own_requests.masked(case.offender, k)}")
+    form.channel.choices = [(k, v if k == "none" else _("%(way)s to %(contact)s", way=v,
+                                                        contact=own_requests.masked(case.offender, k)))
                             for k, v in reminders.offered.items()]
     return form
 

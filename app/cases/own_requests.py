@@ -6,6 +6,8 @@ timeline and audit, and never commit."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit import services as audit
@@ -21,8 +23,9 @@ from app.timeline.models import TimelineEvent
 from app.timeline.services import POLICE
 from app.timeline.services import record as timeline
 
-CHOICES = {"sms": "Text message", "email": "Email", "none": "No reminders"}
-NOT_OFFERED = "Choose one of the ways shown. To use another, ask your officer to change your contact details."
+# The person reads these on their own page, in their language (lazy: looked up when the page is shown).
+CHOICES = {"sms": _l("Text message"), "email": _l("Email"), "none": _l("No reminders")}
+NOT_OFFERED = _l("Choose one of the ways shown. To use another, ask your officer to change your contact details.")
 
 
 def current_choice(person) -> str:
@@ -45,7 +48,7 @@ def choose_reminders(case: Case, choice: str | None, *, by) -> bool:
     opt-out as it sends, so choosing a channel again later brings them back)."""
     person = case.offender
     if choice not in offered(person):
-        raise RuleViolation(Problem("channel", NOT_OFFERED))
+        raise RuleViolation(Problem("channel", str(NOT_OFFERED)))
     if choice == current_choice(person):
         return False
     if choice == "none":
@@ -79,7 +82,7 @@ def ask_officer(case: Case, what: str | None, *, by) -> TimelineEvent:
     names the case reference only) and reads their words on the police timeline."""
     what = (what or "").strip()
     if not what:
-        raise RuleViolation(Problem("what", "Tell us what is wrong with your contact details."))
+        raise RuleViolation(Problem("what", _("Tell us what is wrong with your contact details.")))
     event = timeline(case, ASKED, to=POLICE, by=by, what=what)
     audit.record("person.contact_change_asked", actor=by, obj=case.offender, purpose=f"case {case.reference}",
                  detail={"case": str(case.public_id)})

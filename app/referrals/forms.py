@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
@@ -271,13 +272,13 @@ class EndForm(Form):
 class RearrangeForm(Form):
     """The person cautioned asks to change an appointment (plain words: they read this on a phone)."""
 
-    reason = area_field("Why do you need to change it?", InputRequired("Tell us why you need to change this "
-                                                                       "appointment"),
-                        not_blank("Tell us why you need to change this appointment"), max_length=2000,
-                        hint="For example, you start a new job that day.")
-    suits = area_field("What days and times suit you? (optional)", max_length=500,
-                       hint="For example, Tuesday or Thursday mornings.")
-    submit = SubmitField("Send your request")
+    reason = area_field(_l("Why do you need to change it?"),
+                        InputRequired(_l("Tell us why you need to change this appointment")),
+                        not_blank(_l("Tell us why you need to change this appointment")), max_length=2000,
+                        hint=_l("For example, you start a new job that day."))
+    suits = area_field(_l("What days and times suit you? (optional)"), max_length=500,
+                       hint=_l("For example, Tuesday or Thursday mornings."))
+    submit = SubmitField(_l("Send your request"))
 
 
 class DeclineRearrangeForm(Form):
