@@ -38,18 +38,21 @@ def _consequences(app) -> list[str]:
     return [d.reminder_text for r in packs.regimes().values() for p in r.versions for d in p.disposal_types.values()]
 
 
+@pytest.mark.parametrize("locale", ["en", "cy"])
 @pytest.mark.parametrize("path", sorted(TEMPLATES.glob("*.sms.txt")), ids=lambda p: p.name)
-def test_every_text_message_fits_two_fragments_in_the_gsm_alphabet(app, path):
+def test_every_text_message_fits_two_fragments_in_the_gsm_alphabet(app, path, locale):
+    """In English and in Welsh, with every consequence text, every way to say where or how, a reminder for
+    tomorrow or later, and what to bring: none, the longest a text carries in full, and the longest there is (left
+    to the page)."""
+    wheres = ({"place": LONGEST["place"], "how": None}, {"place": "y" * 51, "how": None},
+              *({"place": None, "how": how} for how in reminders.MODES_SAID.values()))
     with app.test_request_context():
-        for consequence in _consequences(app):
-            # What to bring: none, the longest a text carries in full, and the longest there is (left to the page).
-            for where, bring in itertools.product(
-                    ({"place": LONGEST["place"], "how": None}, {"place": None, "how": LONGEST["how"]},
-                     {"place": "y" * 51, "how": None}), (None, "b" * 20, "b" * WHAT_TO_BRING_MAX)):
-                _, body = messages.render(path.name.split(".")[0], "sms", LONGEST | where | {
-                    "consequence": consequence, "bring": bring})
-                assert len(body) <= messages.SMS_LIMIT, (path.name, len(body), bring)
-                assert set(body) - set("xyP0") <= GSM, set(body) - GSM
+        for consequence, where, days, bring in itertools.product(
+                _consequences(app), wheres, (1, 7), (None, "b" * 20, "b" * WHAT_TO_BRING_MAX)):
+            _, body = messages.render(path.name.split(".")[0], "sms", LONGEST | where | {
+                "consequence": consequence, "days": days, "bring": bring}, locale=locale)
+            assert len(body) <= messages.SMS_LIMIT, (path.name, len(body), body)
+            assert set(body) - set("xyPb0") <= GSM, set(body) - GSM
 
 
 @pytest.mark.parametrize("path", sorted(TEMPLATES.glob("*.email.txt")), ids=lambda p: p.name)

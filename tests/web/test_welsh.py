@@ -1,11 +1,11 @@
 """Welsh: the language switch (a cookie signed out; the user's stored, audited choice signed in), <html lang>, the
-public's pages and the messages sent to them in Welsh (text messages still within two fragments), refusals of a
+public's pages and the messages sent to them in Welsh (tests/notifications/test_messages.py fits every text in two
+fragments in both languages), refusals of a
 bad language or a return path off the site, dates in Welsh with English unchanged, and a catalogue that holds
 every marked string and compiles."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import date, time
 from pathlib import Path
@@ -24,13 +24,12 @@ from app.auth.models import User
 from app.cases import services as case_services
 from app.extensions import db
 from app.formats import london_datetime, long_date, time_of_day, weekday_date
-from app.notifications import messages, reminders
+from app.notifications import messages
 from app.organisations.models import Role
-from app.referrals.models import WHAT_TO_BRING_MAX
 from tests import factories
 from tests.conftest import csrf_from
 from tests.notifications.helpers import case_for, london, rows
-from tests.notifications.test_messages import GSM, LONGEST, TEMPLATES, _consequences
+from tests.notifications.test_messages import GSM, LONGEST, TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
@@ -186,19 +185,6 @@ def test_a_message_to_a_person_who_prefers_welsh_is_in_welsh(ctx, demo_data):
     db.session.flush()
     assert i18n.recipient_locale(first) == "en"
     assert messages.render_for(first)[1].startswith("Reminder: you have an appointment in 7 days, Tuesday 15 June")
-
-
-@pytest.mark.parametrize("path", sorted(TEMPLATES.glob("*.sms.txt")), ids=lambda p: p.name)
-def test_every_welsh_text_message_fits_two_fragments_in_the_gsm_alphabet(app, path):
-    with app.test_request_context():
-        for consequence in _consequences(app):
-            for where in ({"place": LONGEST["place"], "how": None}, {"place": "y" * 51, "how": None},
-                          *({"place": None, "how": how} for how in reminders.MODES_SAID.values())):
-                for days, bring in itertools.product((1, 7), (None, "b" * 20, "b" * WHAT_TO_BRING_MAX)):
-                    _, body = messages.render(path.name.split(".")[0], "sms", LONGEST | where | {
-                        "consequence": consequence, "days": days, "bring": bring}, locale="cy")
-                    assert len(body) <= messages.SMS_LIMIT, (path.name, len(body), body)
-                    assert set(body) - set("xyP0") <= GSM, set(body) - GSM
 
 
 @pytest.mark.parametrize("path", sorted(TEMPLATES.glob("*.email.txt")), ids=lambda p: p.name)
