@@ -1,8 +1,7 @@
 """Welsh: the language switch (a cookie signed out; the user's stored, audited choice signed in), <html lang>, the
-public's pages and the messages sent to them in Welsh (tests/notifications/test_messages.py fits every text in two
-fragments in both languages), refusals of a
-bad language or a return path off the site, dates in Welsh with English unchanged, and a catalogue that holds
-every marked string and compiles."""
+public's pages and the messages sent to them in Welsh (tests/notifications/test_messages.py fits every text in
+two fragments in both languages), refusals of a bad language or a return path off the site, dates in Welsh with
+English unchanged, and a catalogue that holds every marked string and compiles."""
 
 from __future__ import annotations
 
