@@ -171,11 +171,13 @@ def _cleared(query, because: str) -> int:
     return result.rowcount
 
 
-def not_reaching(case, person, medium: str, address_hash: str) -> Flag | None:
-    """Reminders to the person are failing on one address: the officer should check their contact details."""
+def not_reaching(case, person, medium: str, address_hash: str, *, victim: bool = False) -> Flag | None:
+    """Messages to the person (or to a victim: their updates) are failing on one address: the officer should
+    check their contact details."""
     words = MEDIUM_WORDS.get(medium, medium)
+    what = "Updates are not reaching a victim" if victim else "Reminders are not reaching the person"
     return raise_flag(case, FlagKind.NOT_REACHING, f"not_reaching:{case.id}:{medium}:{address_hash}",
-                      f"Reminders are not reaching the person by {words}: check their contact details")
+                      f"{what} by {words}: check their contact details")
 
 
 def contact_corrected(case, medium: str) -> int:

@@ -87,7 +87,8 @@ def mark_not_reaching(n: Notification, *, permanent: bool = True) -> None:
     address = (person.phone if n.medium == "sms" else person.email) or ""
     if permanent:
         setattr(person, "phone_failed_at" if n.medium == "sms" else "email_failed_at", clock.now())
-    compliance.not_reaching(db.session.get(Case, n.case_id), person, n.medium, address_hash(address))
+    compliance.not_reaching(db.session.get(Case, n.case_id), person, n.medium, address_hash(address),
+                            victim=n.audience is Audience.VICTIM)
 
 
 def deliver(n: Notification, channel: Channel, t: timings.Timings) -> None:

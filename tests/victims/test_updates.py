@@ -5,7 +5,7 @@ give and record; one not given by its date is a flag for the officer and a line 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from app.cases.models import Case
 from app.compliance.models import Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.notifications import dispatch, messages
-from app.notifications.channels import OutboxChannel
+from app.notifications.channels import Channel, OutboxChannel, PermanentFailure
 from app.notifications.models import Notification, NotificationStatus
 from app.notifications.timings import working_days_after
 from app.timeline.models import Audience, TimelineEvent
@@ -145,18 +145,31 @@ def test_an_update_not_given_by_its_date_is_flagged_shown_to_the_coordinator_and
         assert words(event, None) == "Victim told of the caution given by phone"
 
 
+class _Refusing(Channel):
+    """A channel that refuses every address for good, as Notify does an invalid one."""
+
+    name, media = "refusing", frozenset({"email", "sms"})
+
+    def send(self, message):
+        raise PermanentFailure("the address is not valid")
+
+
 def test_a_message_that_cannot_be_sent_leaves_the_update_to_the_officer(ctx, demo_data):
     case = issued_with_kim(channel="email")
-    (owed,) = _updates(case)
-    n = db.session.scalar(select(Notification).where(Notification.key == owed.message_key))
-    n.status = NotificationStatus.FAILED
-    db.session.flush()
+    assert len(_updates(case)) == 1
+    with clock.frozen(clock.now() + timedelta(minutes=1)):
+        dispatch.dispatch(_Refusing())
+    db.session.expire_all()
     from app.victims import queries
 
     (row,) = queries.for_case(case)
     assert row.needs_officer and row.message is NotificationStatus.FAILED
     jobs.sweep()
     assert _updates(case)[0].given_at is None
+    # The officer is told in words for a victim, not as if reminders to the person were failing.
+    reasons = db.session.scalars(select(Flag.reason).where(Flag.case_id == case.id,
+                                                           Flag.kind == FlagKind.NOT_REACHING)).all()
+    assert reasons == ["Updates are not reaching a victim by email: check their contact details"]
 
 
 def test_a_case_closed_before_issue_tells_each_victim_and_the_officer_gives_it(ctx, demo_data):
