@@ -80,8 +80,10 @@ def recipient_locale(notification) -> str:
 
 def same_site_path(value: str | None) -> str | None:
     """The page to go back to, if it is a path on this site ("/x?y"); None for anything else (another site,
-    a scheme, "//host", a backslash some browsers read as a slash)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    a scheme, "//host", a backslash some browsers read as a slash, or a tab, newline or other control character
+    or space, which browsers strip from a URL: "/<tab>/host" would become "//host")."""
+    if (not value or not value.startswith("/") or value.startswith("//") or "\\" in value
+            or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value)):
         return None
     parts = urlsplit(value)
     return value if not parts.scheme and not parts.netloc else None

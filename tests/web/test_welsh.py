@@ -71,7 +71,8 @@ def test_signed_out_the_switch_sets_a_cookie_and_the_page_is_in_welsh(app):
 
 
 @pytest.mark.parametrize("next_path", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
-                                       "javascript:alert(1)", "evil.example", "", None, "http:/x"])
+                                       "javascript:alert(1)", "evil.example", "", None, "http:/x",
+                                       "/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
 def test_the_return_path_must_be_a_path_on_this_site(app, next_path):
     client = app.test_client()
     data = {"locale": "cy"} | ({} if next_path is None else {"next": next_path})
