@@ -34,6 +34,7 @@ __all__ = [
     "provider_to_staff_or_404",
     "staff_invitation_or_404",
     "staff_member_or_404",
+    "supervision_scope",
     "visible_invitations",
     "visible_staff",
     "visible_teams",
@@ -165,3 +166,8 @@ def compliance_decision_or_404(case, public_id):
 
     return _one_or_404(select(ComplianceDecision).where(ComplianceDecision.case_id == case.id),
                        ComplianceDecision.public_id, public_id)
+
+
+def supervision_scope(user):
+    """The team a supervisor oversees after issue (their own); None for anyone else."""
+    return case_scope(user) if role(user) is Role.SUPERVISOR and user.membership.team_id else None

@@ -351,6 +351,8 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("POST", "/cases/{own_case}/decisions/{unknown_case}/approval", nobody(anonymous=400), csrf=True),
         ),
         "cases.prosecution_summary": (Probe("GET", "/cases/{own_case}/prosecution-summary", nobody()),),
+        # A supervisor's own team after issue; nobody else has the page.
+        "cases.supervision_page": (Probe("GET", "/cases/supervision", only(200, "supervisor", "supervisor-south")),),
         "cases.complete": (
             Probe("GET", "/cases/{own_case}/complete", only(200, *NORTH)),
             Probe("POST", "/cases/{own_case}/complete", only(409, *NORTH, anonymous=400), csrf=True),

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import access
+from app.audit import views
 from app.cases.models import Case
 from app.cases.routes import _viewed, bp
-from app.compliance import decisions, ending
+from app.compliance import decisions, ending, supervision
 from app.compliance.forms import ApproveDecisionForm, CompleteForm, ConditionResultForm, DecisionForm
 from app.compliance.models import ComplianceDecision, DecisionStatus
 from app.errors import InvalidTransition
@@ -107,3 +108,15 @@ def prosecution_summary(case_id: str):
         abort(404)
     _viewed(case, "prosecution summary")
     return render("compliance/prosecution_summary.html", case=case, made=made, words=decisions.WORDS)
+
+
+@bp.get("/supervision")
+@login_required
+def supervision_page():
+    """A supervisor's team after issue: open flags by age, decisions waiting for them, this month's decisions."""
+    scope = access.supervision_scope(current_user)
+    access.require(scope is not None)
+    view = supervision.team_view(scope)
+    views.viewed_list("supervision.view", page="supervision", purpose="team oversight",
+                      cases=[f.case for f, _ in view.flags] + [d.case for d in view.waiting])
+    return render("compliance/supervision.html", view=view, words=decisions.WORDS)

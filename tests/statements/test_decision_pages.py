@@ -13,7 +13,8 @@ from tests import factories
 from tests.statements.conftest import assert_bounded, empty, measure, module_data
 
 PAGES = [("approve a decision on a flag", "supervisor", "/cases/{waiting}/decisions/{decision}/approval", {}),
-         ("the prosecutor's summary", "officer-north", "/cases/{referred}/prosecution-summary", {})]
+         ("the prosecutor's summary", "officer-north", "/cases/{referred}/prosecution-summary", {}),
+         ("the supervisor's flags and decisions", "supervisor", "/cases/supervision", {})]
 
 
 def _decided(case, key: str, decision: str):
