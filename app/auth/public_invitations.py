@@ -122,9 +122,12 @@ def masked(invitation: PublicInvitation, medium: str) -> str:
     return masked_contact(invitation.person, medium)
 
 
-def masked_contact(person, medium: str) -> str:
-    """A person's working contact point for `medium`, partly hidden (their reminders page shows it too)."""
-    value = reminders.contact(person, medium)[0] or ""
+def masked_contact(person, medium: str) -> str | None:
+    """A person's working contact point for `medium`, partly hidden (their reminders page and a victim's page show
+    it too); None when none works."""
+    value = reminders.contact(person, medium)[0]
+    if not value:
+        return None
     if medium == "sms":
         return f"the mobile number ending {value[-3:]}"
     name, _, domain = value.partition("@")

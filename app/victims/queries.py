@@ -70,16 +70,3 @@ def late(scope_clause, today: date, limit: int = 50) -> list[VictimUpdate]:
         .where(scope_clause, VictimUpdate.given_at.is_(None), VictimUpdate.due_on < today)
         .options(joinedload(VictimUpdate.case).joinedload(Case.officer))
         .order_by(VictimUpdate.due_on, VictimUpdate.id).limit(limit)))
-
-
-def masked(person, medium: str) -> str | None:
-    """Where an email or text would go, partly hidden (enough for its owner to know it); None: nothing working."""
-    from app.notifications.reminders import contact
-
-    value = contact(person, medium)[0]
-    if not value:
-        return None
-    if medium == "sms":
-        return f"the number ending {value[-3:]}"
-    name, _, domain = value.partition("@")
-    return f"{name[:1]}…@{domain}"

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app import access
 from app.audit import views
+from app.auth.public_invitations import masked_contact
 from app.extensions import db
 from app.victims import forms, queries, services, support
 from app.web.forms import form_status
@@ -25,7 +26,7 @@ def _case_page():
 
 def _page(case, link, form: forms.UpdatesForm, status: int = 200):
     events = db.session.scalars(access.visible_timeline(current_user, case)).all()
-    form.describe({medium: queries.masked(link.person, medium) for medium in services.BY_OUTBOX})
+    form.describe({medium: masked_contact(link.person, medium) for medium in services.BY_OUTBOX})
     views.viewed("case.view", case, purpose="own record (victim)")
     return render("victims/case.html", case=case, link=link, events=events, form=form,
                   updates=queries.for_victim(link), interest=queries.restorative_interest(link),
