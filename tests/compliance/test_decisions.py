@@ -3,7 +3,7 @@ supervisor waits for approval; a referral for prosecution ends the case; once pe
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,9 +24,6 @@ ISSUED_ON = date(2026, 10, 5)
 LATER = ISSUED_ON + timedelta(days=20)
 
 
-def _noon(day: date) -> datetime:
-    return datetime.combine(day, time(12), tzinfo=clock.LONDON)
-
 
 def _flagged(**kw):
     with factories.on_day(ISSUED_ON):
@@ -39,7 +36,7 @@ def _flagged(**kw):
 def _decide(case, flag, decision, *, by="officer-north", **kw):
     values = {"explanation": "Said they forgot", "attempts": [], "evidence": "The shop's note",
               "reason": "No good reason given"} | kw
-    with clock.frozen(_noon(LATER)):
+    with factories.on_day(LATER):
         return decisions.decide(case, flag, decision=decision, by=factories.user(by), **values)
 
 
@@ -66,7 +63,7 @@ def test_a_referral_for_prosecution_waits_for_a_supervisor_then_ends_the_case(ct
     case, flag = _flagged()
     made = _decide(case, flag, "refer_for_prosecution")
     assert (made.status, case.status) == (DecisionStatus.AWAITING_APPROVAL, CaseStatus.ISSUED)
-    with pytest.raises(InvalidTransition, match="not waiting"), clock.frozen(_noon(LATER)):
+    with pytest.raises(InvalidTransition, match="not waiting"), factories.on_day(LATER):
         decisions.approve(made, approve=True, comment=None, by=factories.user("supervisor"))
         decisions.approve(made, approve=True, comment=None, by=factories.user("supervisor"))
     assert (case.status, case.ended_on) == (CaseStatus.NON_COMPLIANCE, LATER)

@@ -4,7 +4,7 @@ the refusals with what to do instead."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,9 +26,6 @@ ISSUED_ON = date(2026, 10, 5)
 LATER = ISSUED_ON + timedelta(days=20)
 
 
-def london(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=clock.LONDON)
-
 
 def _issued(**kw):
     with factories.on_day(ISSUED_ON):
@@ -46,7 +43,7 @@ def _record(case, *, result="completed", evidence="Seen by the officer", on=None
     (ISSUED_ON - timedelta(days=1), False), (ISSUED_ON, True), (LATER, True), (LATER + timedelta(days=1), False)])
 def test_the_date_a_condition_was_done_lies_between_the_caution_and_today(ctx, demo_data, on, allowed):
     case = _issued()
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         if allowed:
             assert _record(case, on=on).outcome_on == on
         else:
@@ -56,7 +53,7 @@ def test_the_date_a_condition_was_done_lies_between_the_caution_and_today(ctx, d
 
 def test_a_result_needs_evidence_and_a_known_answer(ctx, demo_data):
     case = _issued()
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         with pytest.raises(RuleViolation) as refused:
             _record(case, result="breached", evidence="  ")
         assert {p.field for p in refused.value.by_field} == {"result", "evidence"}
@@ -67,7 +64,7 @@ def test_not_done_then_done_but_never_undone_and_the_overdue_flag_goes(ctx, demo
     condition = case.conditions[0]
     raise_flag(case, FlagKind.CONDITION_OVERDUE, f"condition_overdue:{condition.public_id}", "Overdue",
                condition=condition)
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         _record(case, result="not_done", evidence="The shop's manager saw them inside")
         assert flags_of(case, FlagKind.CONDITION_OVERDUE)[0].status is FlagStatus.CLEARED
         assert not ending.can_complete(factories.user("officer-north"), case)
@@ -88,7 +85,7 @@ def test_not_done_then_done_but_never_undone_and_the_overdue_flag_goes(ctx, demo
 def test_completion_needs_every_condition_done_and_records_the_outcome_code(ctx, demo_data, disposal, code):
     case = _issued(disposal=disposal)
     officer = factories.user("officer-north")
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         with pytest.raises(InvalidTransition, match="Not every condition is done"):
             ending.complete(case, by=officer)
         _record(case)
@@ -106,7 +103,7 @@ def test_the_person_is_told_by_their_own_channel_and_open_flags_close(ctx, demo_
     case = _issued()
     case.offender.email, case.offender.preferred_channel = "sam@example.org", "email"
     raise_flag(case, FlagKind.DEADLINE_PASSED, f"deadline_passed:{case.public_id}", "Deadline passed")
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         _record(case)
         ending.complete(case, by=factories.user("supervisor"))
     told = db.session.scalars(select(Notification).where(Notification.case_id == case.id,
@@ -161,7 +158,7 @@ def test_a_victim_who_opted_in_is_owed_the_completion_in_their_own_words(ctx, de
 
     with factories.on_day(ISSUED_ON):
         case = factories.issued(conditions=(factories.RESTRICTIVE,))
-    with clock.frozen(london(LATER, 12)):
+    with factories.on_day(LATER):
         _record(case)
         ending.complete(case, by=factories.user("officer-north"))
     owed = db.session.scalars(select(VictimUpdate).where(VictimUpdate.decision == "completed")).all()

@@ -4,11 +4,10 @@ for their approval, and this month's decisions; their own team's only, and for n
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from app import clock
 from app.compliance import decisions
 from app.compliance.models import FlagKind
 from app.compliance.services import raise_flag
@@ -19,12 +18,9 @@ ISSUED_ON = date(2026, 10, 5)
 TODAY = date(2026, 10, 20)
 
 
-def _at(day: date) -> datetime:
-    return datetime.combine(day, time(12), tzinfo=clock.LONDON)
-
 
 def _flag(case, key: str, reason: str, on: date):
-    with clock.frozen(_at(on)):
+    with factories.on_day(on):
         return raise_flag(case, FlagKind.DEADLINE_PASSED, f"{key}:{case.id}", reason)
 
 
@@ -36,7 +32,7 @@ def test_the_supervisor_sees_their_teams_flags_by_age_and_the_decisions(app, dem
         _flag(north, "newer", "Newer flag", TODAY - timedelta(days=2))
         _flag(north, "older", "Older flag", TODAY - timedelta(days=9))
         _flag(south, "south", "Another team's flag", TODAY - timedelta(days=5))
-        with clock.frozen(_at(TODAY)):
+        with factories.on_day(TODAY):
             waiting = _flag(north, "to-decide", "Decided flag", TODAY)
             decisions.decide(north, waiting, explanation="Forgot", attempts=[], evidence="Note",
                              decision="refer_for_prosecution", reason="No excuse",
@@ -46,7 +42,7 @@ def test_the_supervisor_sees_their_teams_flags_by_age_and_the_decisions(app, dem
                              decision="excuse_accepted", reason="A good reason",
                              by=factories.user("officer-north"))
         db.session.commit()
-    with clock.frozen(_at(TODAY)):
+    with factories.on_day(TODAY):
         page = login_as("supervisor").get("/cases/supervision")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
