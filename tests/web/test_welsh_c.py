@@ -7,10 +7,13 @@ import re
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app.auth.models import User
+from app.cases.models import Case
 from app.extensions import db
 from app.formats import london_datetime, long_date
+from app.people.models import Person
 from app.timeline.models import Audience, TimelineEvent
 from app.timeline.wording import words
 
@@ -26,15 +29,27 @@ def _choose_welsh(app, user_id):
         db.session.remove()
 
 
+def _demo_dates(app, locale: str) -> tuple[str, str]:
+    """The demo caution's day and deadline, as the pages write them in `locale` (the demo gives it days ago)."""
+    with app.app_context(), app.test_request_context(), force_locale(locale):
+        case = db.session.scalars(select(Case).join(Person, Person.id == Case.offender_id)
+                                  .where(Person.family_name == "Smith", Case.issued_on.is_not(None))).one()
+        found = long_date(case.issued_on), long_date(case.deadline)
+        db.session.remove()
+    return found
+
+
 def test_the_person_cautioned_reads_their_timeline_in_welsh(app, login_as, demo_data):
     client = login_as("offender")
     english = _text(client.get("/").get_data(as_text=True))
-    assert "Your conditions: 2 conditions to complete by 19 March 2027" in english
-    assert "You were given a caution on 27 November 2026" in english
+    given, by = _demo_dates(app, "en")
+    assert f"Your conditions: 2 conditions to complete by {by}" in english
+    assert f"You were given a caution on {given}" in english
     _choose_welsh(app, demo_data["offender"])
     welsh = _text(client.get("/").get_data(as_text=True))
-    assert "Eich amodau: rhaid cwblhau 2 amod erbyn 19 Mawrth 2027" in welsh
-    assert "Rhoddwyd rhybudd i chi ar 27 Tachwedd 2026" in welsh
+    given, by = _demo_dates(app, "cy")
+    assert f"Eich amodau: rhaid cwblhau 2 amod erbyn {by}" in welsh
+    assert f"Rhoddwyd rhybudd i chi ar {given}" in welsh
     assert "Your conditions:" not in welsh and "You were given a caution" not in welsh
 
 
@@ -42,13 +57,13 @@ def test_a_victim_reads_their_timeline_in_welsh(app, login_as, demo_data):
     client = login_as("victim")
     english = _text(client.get("/").get_data(as_text=True))
     assert "What the caution means for you: They must not go to places the police named." in english
-    assert "The person who committed the offence was given a caution on 27 November 2026" in english
+    assert f"The person who committed the offence was given a caution on {_demo_dates(app, 'en')[0]}" in english
     assert "Your views about the offence were recorded" in english
     _choose_welsh(app, demo_data["victim"])
     welsh = _text(client.get("/").get_data(as_text=True))
     assert ("Beth mae'r rhybudd yn ei olygu i chi: Rhaid iddynt beidio â mynd i leoedd a enwyd gan yr heddlu."
             in welsh)
-    assert "Rhoddwyd rhybudd i'r person a gyflawnodd y drosedd ar 27 Tachwedd 2026" in welsh
+    assert f"Rhoddwyd rhybudd i'r person a gyflawnodd y drosedd ar {_demo_dates(app, 'cy')[0]}" in welsh
     assert "Cafodd eich barn am y drosedd ei chofnodi" in welsh
     assert "What the caution means" not in welsh and "Your views about the offence" not in welsh
 
