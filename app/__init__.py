@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cases.own_routes import bp as my_bp
     from app.cases.routes import bp as cases_bp
     from app.compliance import routes as compliance_routes  # noqa: F401  (after issue, on the cases blueprint)
+    from app.compliance import variation_routes  # noqa: F401  (varied conditions, on the cases blueprint)
     from app.notifications.routes import bp as notifications_bp
     from app.organisations.routes import bp as organisations_bp
     from app.organisations.staff_routes import bp as staff_bp  # registers the staff invitations' redeemer

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, CaseVictim
-from app.cases.queries import CASE_PAGE, CASE_REFER, CASE_WORK  # noqa: F401  (routes load with access.CASE_*)
+from app.cases.queries import CASE_PAGE, CASE_REFER, CASE_VARY, CASE_WORK  # noqa: F401  (routes load with access.CASE_*)
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.organisations.models import POLICE_ROLES, PROVIDER_ROLES, Membership, Organisation, OrgKind, Role, Service
@@ -221,7 +221,8 @@ def visible_approvals(user) -> Select:
     return (select(Approval).join(Case, Approval.case_id == Case.id)
             .where(Approval.status == ApprovalStatus.PENDING, team.clause() if team else false())
             .options(joinedload(Approval.case).options(joinedload(Case.offender), joinedload(Case.officer),
-                                                       selectinload(Case.screenings)))
+                                                       selectinload(Case.screenings)),
+                     joinedload(Approval.variation))
             .order_by(Approval.requested_at, Approval.id))
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ROLES_AT",
     "can_approve_compliance",
     "can_decide_compliance",
+    "can_decide_on_case",
     "can_edit_work_contact",
     "can_manage_providers",
     "can_manage_staff",
@@ -31,10 +32,13 @@ __all__ = [
     "compliance_decision_or_404",
     "managed_organisation",
     "may_give",
+    "penalty_or_404",
     "provider_to_staff_or_404",
     "staff_invitation_or_404",
     "staff_member_or_404",
     "supervision_scope",
+    "variation_condition_or_404",
+    "variation_or_404",
     "visible_invitations",
     "visible_staff",
     "visible_teams",
@@ -139,13 +143,52 @@ def provider_to_staff_or_404(public_id) -> Organisation:
 # --- decisions after issue ------------------------------------------------------------------------------------------
 
 
-def can_decide_compliance(user, case) -> bool:
-    """Record a condition done or not, confirm completion, decide on a flag: the officer in charge, a supervisor
-    of the case's team, or the force's coordinator, while the caution is in force."""
-    if case.status.value != "issued" or (scope := case_scope(user)) is None or not scope.holds(case):
+def _decides_on(user, case) -> bool:
+    """The officer in charge, a supervisor of the case's team, or the force's coordinator."""
+    if (scope := case_scope(user)) is None or not scope.holds(case):
         return False
     return (case.officer_id == user.id or role(user) is Role.COORDINATOR
             or (role(user) is Role.SUPERVISOR and user.membership.team_id == case.team_id))
+
+
+def can_decide_compliance(user, case) -> bool:
+    """Record a condition done or not, confirm completion, decide on a flag, vary the conditions with the person:
+    those who decide on the case, while the caution is in force."""
+    return case.status.value == "issued" and _decides_on(user, case)
+
+
+def can_decide_on_case(user, case) -> bool:
+    """The case's flags and decisions, and its financial penalty: those who decide on it, whatever its status."""
+    return _decides_on(user, case)
+
+
+def penalty_or_404(case):
+    """The case's financial penalty, for those who manage it; for anyone else (or with none) it does not exist."""
+    from app.compliance.models import FinancialPenalty
+
+    found = db.session.scalars(select(FinancialPenalty).where(FinancialPenalty.case_id == case.id)).first()
+    if found is None or not can_decide_on_case(current_user, case):
+        abort(404)
+    return found
+
+
+def variation_or_404(case, public_id):
+    """A variation of the case's conditions, with the decision it came from and the approvals it asked for."""
+    from sqlalchemy.orm import joinedload
+
+    from app.compliance.models import Variation
+
+    return _one_or_404(select(Variation).where(Variation.case_id == case.id).options(
+        joinedload(Variation.decision), joinedload(Variation.approvals)), Variation.public_id, public_id)
+
+
+def variation_condition_or_404(variation, public_id):
+    """A condition a variation may change or remove: one in force on its case, or one of its own proposals."""
+    from app.cases.models import Condition, Standing
+
+    return _one_or_404(select(Condition).where(Condition.case_id == variation.case_id, or_(
+        Condition.standing == Standing.CURRENT, Condition.variation_id == variation.id)),
+        Condition.public_id, public_id)
 
 
 def can_approve_compliance(user, case) -> bool:

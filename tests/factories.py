@@ -7,9 +7,13 @@ is built with the clock set to that day, as it would have been.
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 
 from app import clock, demo
@@ -18,7 +22,12 @@ from app.auth.models import User
 from app.cases import conditions as condition_services
 from app.cases import corrections
 from app.cases import services as cases
+from app.cases.document import document_hash
 from app.cases.models import Case
+from app.cases.pack_reader import RULES_DIR, load_all
+from app.compliance import decisions, variations
+from app.compliance.models import FinancialPenalty, FlagKind, Variation
+from app.compliance.services import raise_flag
 from app.extensions import db
 from app.organisations import services as directory
 from app.organisations.models import Membership, Organisation, OrgKind, Role, Service, Team
@@ -230,3 +239,47 @@ def by_email(case: Case, address: str, officer: User | None = None) -> Case:
     corrections.correct_contact_details(case, case.offender, {"email": address, "preferred_channel": "email"},
                                         by=officer or user("officer-north"))
     return case
+
+
+# --- after a flag: the conditions varied, a financial penalty ----------------------------------------------------
+
+
+def commenced_packs(folder: Path, commenced_on: date, **penalty) -> dict:
+    """The rule packs as they may read once PCSC Part 6 commences (on `commenced_on`), with a community caution's
+    penalty figures as given (maximum_pounds, days_to_pay): to put in `app.extensions["rule_packs"]`."""
+    rules = folder / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    path = rules / "pcsc_2022" / "2026.1.yaml"
+    pack = yaml.safe_load(path.read_text())
+    for disposal in pack["disposal_types"].values():
+        disposal["commencement"] = commenced_on
+    pack["disposal_types"]["community_caution"]["non_compliance"]["financial_penalty"].update(penalty)
+    path.write_text(yaml.safe_dump(pack))
+    return load_all(rules)
+
+
+def varying(case: Case, *, by: str = "officer-north") -> Variation:
+    """A variation of the case's conditions, decided on a flag of its own, waiting for the person to sign."""
+    flag = raise_flag(case, FlagKind.DEADLINE_PASSED, f"deadline_passed:{case.id}:{uuid.uuid4()}", "Deadline passed")
+    decisions.decide(case, flag, explanation="Was ill", attempts=[], evidence="A letter from the hospital seen",
+                     decision="conditions_varied", reason="A good reason: a later course", by=user(by))
+    return variations.open_variation(case)
+
+
+def varied(case: Case, *, by: str = "officer-north", **change) -> Variation:
+    """The case's first condition changed (`change`: its new values) and the new version signed."""
+    variation, first = varying(case, by=by), case.conditions[0]
+    values = {"type": first.type, "subtype": first.subtype, "purpose": first.purpose, "hours": first.hours,
+              "amount_pounds": first.amount_pounds, "details": first.details, "due_on": first.due_on} | change
+    variations.change(variation, first, values, by=user(by))
+    variations.sign(variation, signed_by_name=case.offender.full_name, administered_by="sergeant_or_above",
+                    shown_hash=document_hash(variations.text(variation)), by=user(by))
+    return variation
+
+
+def penalised(case: Case, amount: int, *, by: str = "officer-north") -> FinancialPenalty:
+    """A community caution's financial penalty, decided on a flag (the packs must hold its amount)."""
+    flag = raise_flag(case, FlagKind.DEADLINE_PASSED, f"deadline_passed:{case.id}:penalty", "Deadline passed")
+    decisions.decide(case, flag, explanation="No reason given", attempts=[], evidence="The provider's note",
+                     decision="financial_penalty", reason="No reasonable excuse", penalty_pounds=amount, by=user(by))
+    return db.session.scalar(select(FinancialPenalty).where(FinancialPenalty.case_id == case.id))

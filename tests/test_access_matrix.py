@@ -358,6 +358,63 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
             Probe("POST", "/cases/{own_case}/complete", only(409, *NORTH, anonymous=400), csrf=True),
             Probe("GET", "/cases/{other_force_case}/complete", only(409, *COORDINATORS[1:], "westshire-officer")),
         ),
+        # The case's flags and decisions: the same three, once a caution was given (the draft has none: no page).
+        "cases.decisions_page": (
+            Probe("GET", "/cases/{own_case}/decisions", only(200, *NORTH)),
+            Probe("GET", "/cases/{other_case}/decisions", nobody()),
+            Probe("GET", "/cases/{unknown_case}/decisions", nobody()),
+        ),
+        # Varying the own case's conditions (a variation is waiting for the person's signature): the same three;
+        # each form sent empty is refused in words; on the draft, nothing can be varied (409) for those who see it.
+        "cases.variation": (
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}", only(422, *NORTH, anonymous=400),
+                  csrf=True),
+            Probe("GET", "/cases/{own_case}/variations/{unknown_case}", nobody()),
+            Probe("GET", "/cases/{other_case}/variations/{own_variation}", only(409, *SOUTH_TEAM, "coordinator")),
+        ),
+        "cases.variation_add": (
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}/conditions/new", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/conditions/new",
+                  only(422, *NORTH, anonymous=400), csrf=True),
+        ),
+        "cases.variation_change": (
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}/conditions/{own_condition}",
+                  only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/conditions/{own_condition}",
+                  only(422, *NORTH, anonymous=400), csrf=True),
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}/conditions/{unknown_case}", nobody()),
+        ),
+        # Keeping a condition that is not marked for removal changes nothing: back to the variation.
+        "cases.variation_remove": (
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/conditions/{own_condition}/keep",
+                  only(Redirect("/cases/{own_case}/variations/{own_variation}", 303), *NORTH, anonymous=400),
+                  csrf=True),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/conditions/{own_condition}/shred",
+                  nobody(anonymous=400), csrf=True),
+        ),
+        "cases.variation_document": (
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}/document", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/document", only(422, *NORTH, anonymous=400),
+                  csrf=True),
+        ),
+        "cases.variation_withdraw": (
+            Probe("GET", "/cases/{own_case}/variations/{own_variation}/withdraw", only(200, *NORTH)),
+            Probe("POST", "/cases/{own_case}/variations/{own_variation}/withdraw", only(422, *NORTH, anonymous=400),
+                  csrf=True),
+        ),
+        # A version of the signed document: whoever may see the case; a version that does not exist, nobody.
+        "cases.document_version": (
+            Probe("GET", "/cases/{own_case}/document/1", case_grid(*NORTH)),
+            Probe("GET", "/cases/{own_case}/document/2", nobody()),
+            Probe("GET", "/cases/{other_case}/document/1", nobody()),
+        ),
+        # A financial penalty: the own case has none (a conditional caution), so for everyone there is no page.
+        **{endpoint: (Probe("GET", f"/cases/{{own_case}}/{path}", nobody()),
+                      *((Probe("POST", f"/cases/{{own_case}}/{path}", nobody(anonymous=400), csrf=True),)
+                        if not path.endswith(".csv") else ()))
+           for endpoint, path in (("cases.penalty", "penalty"), ("cases.penalty_registration", "penalty/registration"),
+                                  ("cases.penalty_registration_csv", "penalty/registration.csv"))},
         # Closing: the own case is issued, so it may not be closed (409, in words); the drafts may be, by their team.
         "cases.close": (
             Probe("GET", "/cases/{own_case}/close", edit_own()),
@@ -651,7 +708,8 @@ def objects(app, demo_data) -> dict[str, str]:
                "own_victim_update": str(db.session.scalar(select(VictimUpdate.public_id).where(
                    VictimUpdate.case_id == own.id))),
                "own_flag": str(raise_flag(own, FlagKind.CONDITION_OVERDUE, f"condition_overdue:{own.id}",
-                                          "Overdue", condition=own.conditions[0]).public_id)}
+                                          "Overdue", condition=own.conditions[0]).public_id),
+               "own_variation": str(factories.varying(own).public_id)}
         ids |= _referrals(own) | _staff()
         db.session.commit()
         db.session.remove()
@@ -673,7 +731,8 @@ def test_matrix_is_well_formed(app):
                            "working_referral", "appointment", "group", "service", "other_force_service",
                            "approval", "own_offence", "own_victim", "own_condition", "police_member",
                            "provider_member", "provider", "invitation", "invitation_2", "invitation_token",
-                           "feed_token", "own_victim_update", "coming_appointment", "rearrange_request", "own_flag"),
+                           "feed_token", "own_victim_update", "coming_appointment", "rearrange_request", "own_flag",
+                           "own_variation"),
                           str(uuid.uuid4()))
     adapter = app.url_map.bind(app.config["SERVER_NAME"])
     for endpoint, probes in MATRIX.items():

@@ -34,7 +34,7 @@ from app.audit.models import AuditEvent
 from app.cases import conditions as condition_services
 from app.cases import services as cases
 from app.cases.models import Case
-from app.compliance import decisions
+from app.compliance import decisions, penalties, variations
 from app.compliance.models import FlagKind
 from app.compliance.services import raise_flag
 from app.extensions import db
@@ -138,6 +138,14 @@ def _build() -> dict:
         made = decisions.decide(case, flag, explanation="Forgot", attempts=[], evidence="Note",
                                 decision="refer_for_prosecution", reason="No excuse", by=officer)
     decisions.approve(made, approve=True, comment=None, by=factories.user("supervisor"))
+    # E: its conditions varied once (two versions of the document) and being varied again, with a change proposed;
+    # F: a community caution whose financial penalty went unpaid, its registration data produced.
+    e = factories.issued(officer, given="Ed", family="Eve", victim=False)
+    factories.varied(e, details="A later course")
+    variations.change(factories.varying(e), e.conditions[0], {
+        "type": "restrictive", "subtype": "not_enter", "details": "Keep away from the shop",
+        "due_on": e.conditions[0].due_on}, by=officer)
+    _penalised(officer)
     # A pending invitation: its page is reached only from the link in the email.
     _, token = staff.invite(organisation=factories.organisation("NSP"), role=Role.OFFICER, team=factories.team(),
                             email="newcomer@example.org", by=factories.user("coordinator"))
@@ -152,6 +160,17 @@ def _build() -> dict:
 
 def _who(users: dict, rule) -> frozenset[str]:
     return frozenset(key for key, user in users.items() if user is not None and rule(user))
+
+
+def _penalised(officer) -> None:
+    """A community caution given 90 days ago, its penalty imposed 60 days ago (28 days to pay), then registered."""
+    today = clock.today()
+    with factories.on_day(today - timedelta(days=90)):
+        f = factories.issued(officer, given="Fi", family="Fox", victim=False, regime="pcsc_2022",
+                             disposal="community_caution", conditions=(factories.REHABILITATIVE,))
+    with factories.on_day(today - timedelta(days=60)):
+        penalty = factories.penalised(f, 80)
+    penalties.produce_registration(penalty, local_justice_area="Northshire", by=officer)
 
 
 def _canaries(built: dict) -> list[Canary]:
@@ -184,7 +203,10 @@ def _canaries(built: dict) -> list[Canary]:
 
 
 @pytest.fixture
-def planted(app, demo_data):
+def planted(app, demo_data, tmp_path, monkeypatch):
+    # The packs as they may read once PCSC Part 6 commences with a penalty's amount, so a penalty's pages are crawled.
+    monkeypatch.setitem(app.extensions, "rule_packs", factories.commenced_packs(
+        tmp_path, clock.today() - timedelta(days=400), maximum_pounds=100, days_to_pay=28))
     with app.app_context():
         built = _build()
         canaries = _canaries(built)

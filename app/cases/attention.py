@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Condition
-from app.compliance.models import ComplianceDecision, DecisionStatus, Flag, FlagKind, FlagStatus
+from app.compliance.models import ComplianceDecision, DecisionStatus, FinancialPenalty, Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.formats import long_date
 from app.people.models import Person
@@ -32,10 +32,21 @@ def _issued():
     return Case.status == CaseStatus.ISSUED
 
 
+def _flaggable():
+    """An issued case, or one ended for non-compliance (which keeps its unpaid penalty's and late updates' flags)."""
+    return Case.status.in_((CaseStatus.ISSUED, CaseStatus.NON_COMPLIANCE))
+
+
 def open_flag():
-    """An issued case with an open flag: a missed appointment, an outcome not recorded, a referral not accepted
-    in time, a condition overdue ... (app/compliance): raised as they happen, or by the sweep as time passes."""
-    return _issued() & exists().where(Flag.case_id == Case.id, Flag.status == FlagStatus.OPEN)
+    """A case with an open flag: a missed appointment, an outcome not recorded, a referral not accepted in time, a
+    condition overdue, a penalty unpaid ... (app/compliance): raised as they happen, or by the sweep as time
+    passes."""
+    return _flaggable() & exists().where(Flag.case_id == Case.id, Flag.status == FlagStatus.OPEN)
+
+
+def _referred():
+    """Ended by a referral for prosecution (a financial penalty needs attention only while its flag is open)."""
+    return (Case.status == CaseStatus.NON_COMPLIANCE) & ~exists().where(FinancialPenalty.case_id == Case.id)
 
 
 def missed_appointment():
@@ -59,7 +70,7 @@ def needs_attention(today: date, soon_days: int):
     waiting = exists().where(Approval.case_id == Case.id, Approval.status.in_(_WAITING))
     due_soon = _issued() & (Case.deadline <= today + timedelta(days=soon_days))
     declined = _issued() & exists().where(Referral.case_id == Case.id, _declined_unreplaced())
-    return or_(waiting, due_soon, Case.status == CaseStatus.NON_COMPLIANCE, open_flag(), declined,
+    return or_(waiting, due_soon, _referred(), open_flag(), declined,
                exists().where(_awaiting()))
 
 
@@ -81,20 +92,21 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
     declined = select(Condition.public_id).join(Referral, Referral.condition_id == Condition.id).where(
         Referral.case_id == Case.id, _declined_unreplaced()).order_by(Referral.id).limit(1).scalar_subquery()
     rows = db.session.execute(
-        base.add_columns(approval.label("approval"), declined.label("declined"), awaiting.label("awaiting"))
+        base.add_columns(approval.label("approval"), declined.label("declined"), awaiting.label("awaiting"),
+                         exists().where(FinancialPenalty.case_id == Case.id).label("penalised"))
         .where(needs_attention(today, soon_days)).join(Person, Case.offender_id == Person.id)
         .options(contains_eager(Case.offender)).order_by(Case.deadline.asc().nulls_last(), Case.id)
         .limit(LIMIT + 1)).unique().all()
     more, rows = len(rows) > LIMIT, rows[:LIMIT]
-    items = {case.id: Item(case) for case, _, _, _ in rows}
+    items = {row[0].id: Item(row[0]) for row in rows}
     flags = db.session.execute(
         select(Flag.case_id, Flag.kind, Flag.reason, Referral.public_id, Flag.public_id)
         .outerjoin(Referral, Referral.id == Flag.referral_id).join(Case, Case.id == Flag.case_id)
-        .where(Flag.case_id.in_(list(items)), Flag.status == FlagStatus.OPEN, _issued())
+        .where(Flag.case_id.in_(list(items)), Flag.status == FlagStatus.OPEN, _flaggable())
         .order_by(Flag.raised_at, Flag.id)).all()
     deadline_flagged = {case_id for case_id, kind, *_ in flags if kind is FlagKind.DEADLINE_PASSED}
 
-    for case, waiting, condition_id, decision_id in rows:
+    for case, waiting, condition_id, decision_id, penalised in rows:
         item, show = items[case.id], url_for("cases.show", case_id=case.public_id)
         if waiting is not None:
             words = ("Approval returned: change and send it again" if waiting == ApprovalStatus.RETURNED
@@ -103,7 +115,7 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
         if decision_id is not None:
             item.reasons.append(("A decision on a flag is waiting for a supervisor's approval", url_for(
                 "cases.approve_decision", case_id=case.public_id, decision_id=decision_id), None))
-        if case.status is CaseStatus.NON_COMPLIANCE:
+        if case.status is CaseStatus.NON_COMPLIANCE and not penalised:
             item.reasons.append(("Referred for prosecution", show, None))
         elif case.status is CaseStatus.ISSUED and case.deadline and case.deadline < today:
             if case.id not in deadline_flagged:  # the flag says it, with the conditions still open
@@ -113,8 +125,11 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
         if condition_id is not None and case.status is CaseStatus.ISSUED:
             item.reasons.append(("Referral declined: refer the person elsewhere",
                                  url_for("referrals.new", case_id=case.public_id, condition=condition_id), None))
-    for case_id, _, reason, referral_id, flag_id in flags:  # a flag about a referral or its appointment links to it
+    for case_id, kind, reason, referral_id, flag_id in flags:  # a flag about a referral or its appointment links there
         item = items[case_id]
+        if kind is FlagKind.PENALTY_UNPAID:  # no decision: the penalty's page records a payment or the registration
+            item.reasons.append((reason, url_for("cases.penalty", case_id=item.case.public_id), None))
+            continue
         where = (url_for("referrals.show", referral_id=referral_id) if referral_id is not None
                  else url_for("cases.show", case_id=item.case.public_id))
         item.reasons.append((reason, where, url_for("cases.decide_flag", case_id=item.case.public_id,

@@ -17,7 +17,7 @@ from app.timeline.services import record as timeline
 HOURS_PLACES = 2  # conditions.hours is NUMERIC(6, 2): the hours checked are the hours kept
 
 
-def _condition_columns(case: Case, values: dict) -> dict:
+def condition_columns(case: Case, values: dict) -> dict:
     hours = Decimal(str(values["hours"])) if values.get("hours") is not None else None
     remedy_for = values.get("remedy_for")
     return {"type": values["type"], "subtype": values.get("subtype"), "purpose": values.get("purpose"),
@@ -27,9 +27,10 @@ def _condition_columns(case: Case, values: dict) -> dict:
             else None}
 
 
-def check_condition(case: Case, values: dict, replacing: Condition | None = None) -> None:
+def check_condition(case: Case, values: dict, replacing: Condition | None = None, **within) -> None:
     """The rules for one condition on this case; writes nothing. An answer that is None (not given, or not
-    valid on the form) is not checked, so a form with errors still learns every rule problem of the rest."""
+    valid on the form) is not checked, so a form with errors still learns every rule problem of the rest.
+    `within`: a variation's conditions and deadline (`readiness.condition_limit_problems`)."""
     if values.get("type") is None:
         return
     hours = values.get("hours")
@@ -39,7 +40,7 @@ def check_condition(case: Case, values: dict, replacing: Condition | None = None
     remedy_for = values.get("remedy_for")
     if remedy_for and remedy_for not in {r.victim for r in readiness.remedy_requests(case)}:
         raise RuleViolation(Problem("remedy_for", "Choose a victim who asked for a community remedy action."))
-    if problems := readiness.condition_limit_problems(case, values, replacing):
+    if problems := readiness.condition_limit_problems(case, values, replacing, **within):
         raise RuleViolation(problems)
 
 
@@ -53,7 +54,7 @@ def _condition_saved(case: Case, condition: Condition, *, kind: str, action: str
 
 def add_condition(case: Case, values: dict, *, by) -> Condition:
     check_condition(case, values)
-    condition = Condition(**_condition_columns(case, values))
+    condition = Condition(**condition_columns(case, values))
     case.conditions.append(condition)
     return _condition_saved(case, condition, kind="condition_added", action="condition.create", by=by)
 
@@ -62,7 +63,7 @@ def update_condition(case: Case, condition: Condition, values: dict, *, version:
     if version != condition.version:  # a writer that did not say which version it saw is refused too
         raise Conflict(condition)
     check_condition(case, values, replacing=condition)
-    for k, v in _condition_columns(case, values).items():
+    for k, v in condition_columns(case, values).items():
         setattr(condition, k, v)
     return _condition_saved(case, condition, kind="condition_changed", action="condition.update", by=by)
 

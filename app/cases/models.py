@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, false
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -129,7 +129,12 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
     victims: Mapped[list[CaseVictim]] = relationship(back_populates="case", order_by="CaseVictim.id",
                                                      cascade="all, delete-orphan")
     offences: Mapped[list[CaseOffence]] = relationship(order_by="CaseOffence.id", cascade="all, delete-orphan")
-    conditions: Mapped[list[Condition]] = relationship(order_by="Condition.id", cascade="all, delete-orphan")
+    # The conditions in force (or, before issue, being set). A variation never edits one: it ends it and adds its
+    # replacement, so `condition_history` keeps every condition the case ever had.
+    conditions: Mapped[list[Condition]] = relationship(
+        primaryjoin="and_(Case.id == Condition.case_id, Condition.standing == 'current')", order_by="Condition.id",
+        cascade="all, delete-orphan")
+    condition_history: Mapped[list[Condition]] = relationship(order_by="Condition.id", viewonly=True)
     # Decisions are kept: a new screening or needs assessment is a new row, and the latest is the current one.
     screenings: Mapped[list[Screening]] = relationship(order_by="Screening.id", cascade="all")
     needs_assessments: Mapped[list[NeedsAssessment]] = relationship(order_by="NeedsAssessment.id", cascade="all")
@@ -147,7 +152,8 @@ class Case(PublicIdMixin, TimestampMixin, db.Model):
 
     @property
     def document(self) -> CautionDocument | None:
-        """The signed caution document (written once, at issue)."""
+        """The signed caution document in force: the one signed at issue, or the latest version a variation of the
+        conditions made. Earlier versions are kept, each as it was signed."""
         return self.documents[-1] if self.documents else None
 
     def latest_approvals(self) -> dict[str, Approval]:
@@ -250,8 +256,11 @@ class Approval(db.Model):
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(String(2000))
     pack_version: Mapped[str] = mapped_column(String(16))  # the rules under which it was asked for
+    # A later deadline in a variation of the conditions after issue (none: asked for before issue).
+    variation_id: Mapped[int | None] = mapped_column(ForeignKey("variations.id"))
 
     case: Mapped[Case] = relationship(back_populates="approvals")
+    variation: Mapped[Variation | None] = relationship()  # noqa: F821  (app.compliance.models)
 
 
 class NeedsAssessment(TimestampMixin, db.Model):
@@ -281,6 +290,15 @@ class VictimView(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class Standing(StrEnum):
+    """Where a condition stands. A signed variation ends the conditions it changes or removes and brings in their
+    replacements; until the person signs it, those are only proposed."""
+
+    CURRENT = "current"  # in force (before issue: being set)
+    PROPOSED = "proposed"  # in a variation the person has not signed yet
+    ENDED = "ended"  # ended by a signed variation: kept as the history of what the person agreed to
+
+
 class Condition(TimestampMixin, db.Model):
     __tablename__ = "conditions"
 
@@ -305,19 +323,32 @@ class Condition(TimestampMixin, db.Model):
     outcome_evidence: Mapped[str | None] = mapped_column(String(2000))
     outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
+    standing: Mapped[Standing] = mapped_column(str_enum(Standing, "condition_standing"), default=Standing.CURRENT,
+                                               server_default=Standing.CURRENT.value)
+    # A variation's: the variation that proposed it, the condition it replaces (none: an added one), and the
+    # variation that ends it (set when a removal or change is proposed; the end takes effect once signed).
+    # (use_alter: variations -> decisions -> flags -> conditions is a cycle, so these links are added last)
+    variation_id: Mapped[int | None] = mapped_column(ForeignKey("variations.id", use_alter=True))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("conditions.id"))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("variations.id", use_alter=True))
 
     __mapper_args__ = {"version_id_col": version}
 
     remedy_for: Mapped[CaseVictim | None] = relationship()
+    replaces: Mapped[Condition | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
 
 
 class CautionDocument(db.Model):
-    """The exact text the person signed, with its hash. Written once; never changed."""
+    """The exact text the person signed, with its hash. Written once; never changed. Version 1 is signed at issue;
+    each signed variation of the conditions adds the next version, which supersedes the one before."""
 
     __tablename__ = "caution_documents"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    variation_id: Mapped[int | None] = mapped_column(ForeignKey("variations.id"))  # none: signed at issue
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[datetime]

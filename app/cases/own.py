@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import clock
 from app.auth.models import User
 from app.cases import packs
-from app.cases.models import Case, Condition
+from app.cases.models import Case, Condition, Standing
 from app.extensions import db
 from app.notifications.reminders import MODES_SAID, day_words
 from app.organisations.models import Service
@@ -68,7 +68,8 @@ def _status(progress: ConditionStatus, due_on: date, today: date) -> str:
 
 def own_case(case: Case) -> OwnCase:
     today, now = clock.today(), clock.now()
-    conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
+    conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id,
+                                                            Condition.standing == Standing.CURRENT)
                                     .order_by(Condition.due_on, Condition.id)).all()
     referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id)
                                    .options(selectinload(Referral.appointments)

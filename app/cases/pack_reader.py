@@ -30,6 +30,7 @@ from app.cases.packs import (
     Deadline,
     DisposalType,
     HourCap,
+    PenaltyRule,
     Regime,
     RulePack,
     VictimUpdates,
@@ -91,6 +92,13 @@ class _Reader:
             self.fail(field, f"must be a positive number of hours, unlimited, or null (not available), not {value!r}")
         return Decimal(str(value))
 
+    def positive(self, raw: dict, field: str, where: str) -> int | None:
+        """A whole number above 0, or null: not available (e.g. an amount regulations have not set)."""
+        value = self.get(raw, field, int, where=where, optional=True)
+        if value is not None and value <= 0:
+            self.fail(f"{where}{field}", "must be more than 0, or null (not available)")
+        return value
+
     def listed(self, raw: dict, field: str, allowed: tuple[str, ...], where: str, what: str) -> tuple[str, ...]:
         found = self.get(raw, field, list, where=where)
         for t in found:
@@ -143,6 +151,11 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
     after_where = f"{where}non_compliance."
     decisions = r.listed(after, "decisions", NON_COMPLIANCE_DECISIONS, after_where, "decision")
     approved = r.listed(after, "approved_by_supervisor", decisions, after_where, "decision it allows")
+    penalty = None
+    if "financial_penalty" in decisions:  # the amount and the time to pay: null until regulations set them
+        raw_penalty = g(after, "financial_penalty", dict, where=after_where)
+        at = f"{after_where}financial_penalty."
+        penalty = PenaltyRule(*(r.positive(raw_penalty, name, at) for name in ("maximum_pounds", "days_to_pay")))
     for flag in set(guidance) - set(OFFENCE_FLAGS):
         r.fail(f"{where}guidance.{flag}", f"must be one of {', '.join(OFFENCE_FLAGS)}")
     return DisposalType(
@@ -167,6 +180,7 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
         warning_text=r.text(raw, "warning_text", where), consequence_text=r.text(raw, "consequence_text", where),
         reminder_text=r.text(raw, "reminder_text", where),
         non_compliance_decisions=decisions, non_compliance_approved_by_supervisor=approved,
+        penalty=penalty,
     )
 
 

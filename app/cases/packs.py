@@ -65,6 +65,19 @@ class HourCap:
 
 
 @dataclass(frozen=True)
+class PenaltyRule:
+    """A financial penalty for failing the conditions without a reasonable excuse (a community caution): the most it
+    may be, and the days given to pay it. None: not available (no regulations made), so it is not offered."""
+
+    maximum_pounds: int | None
+    days_to_pay: int | None
+
+    @property
+    def available(self) -> bool:
+        return self.maximum_pounds is not None and self.days_to_pay is not None
+
+
+@dataclass(frozen=True)
 class DisposalType:
     key: str
     label: str
@@ -93,6 +106,7 @@ class DisposalType:
     reminder_text: str  # in reminders: never names the offence, the caution or the police (lock screens)
     non_compliance_decisions: tuple[str, ...] = ()  # NON_COMPLIANCE_DECISIONS the law allows for this disposal
     non_compliance_approved_by_supervisor: tuple[str, ...] = ()  # of those, what a supervisor approves first
+    penalty: PenaltyRule | None = None  # where the decisions include a financial penalty
 
     def available_on(self, day: date) -> bool:
         return self.commencement == IN_FORCE or (isinstance(self.commencement, date) and self.commencement <= day)

@@ -18,14 +18,17 @@ from app.extensions import db
 from app.people.models import Person
 
 # What a page loads with its case, so that it reads each part once, whatever the case holds. The case's statement
-# joins its parts of one row (a case has at most one signed document) and one collection, so its rows never
-# multiply; each other collection is one more statement. CASE_REFER: what the referral form reads (GET only).
+# joins its parts of one row, its few signed documents (one, and one more per variation of the conditions) and at
+# most one other collection; each other collection is one more statement. CASE_REFER: what the referral form reads
+# (GET only). CASE_VARY: what a variation of the conditions reads beside them (its conditions are read with it).
 _PARTS = (joinedload(Case.offender), joinedload(Case.officer), joinedload(Case.team), joinedload(Case.documents))
 CASE_PAGE = (*_PARTS, joinedload(Case.victims))
 CASE_WORK = (*_PARTS, joinedload(Case.force), joinedload(Case.offences),
              selectinload(Case.victims).options(joinedload(CaseVictim.person), joinedload(CaseVictim.view)),
              *(selectinload(c) for c in (Case.conditions, Case.screenings, Case.needs_assessments, Case.approvals)))
 CASE_REFER = (joinedload(Case.offender), joinedload(Case.conditions), selectinload(Case.needs_assessments))
+CASE_VARY = (*_PARTS, joinedload(Case.force), selectinload(Case.offences),
+             selectinload(Case.victims).options(joinedload(CaseVictim.person), joinedload(CaseVictim.view)))
 # The contact details after issue: the person's, and each victim's.
 CASE_CONTACT = (joinedload(Case.offender), selectinload(Case.victims).joinedload(CaseVictim.person))
 

@@ -152,11 +152,13 @@ def condition_problems(case: Case, issued_on: date | None = None, deadline: date
                                   deadline or planned_deadline(case), remedy_requests(case))
 
 
-def condition_limit_problems(case: Case, values: dict, replacing: Condition | None = None) -> list[Problem]:
-    """What adding (or changing) one condition would newly break, by form field."""
-    facts = [condition_facts(c) for c in case.conditions if c is not replacing]
+def condition_limit_problems(case: Case, values: dict, replacing: Condition | None = None, *,
+                             among: list[Condition] | None = None, deadline: date | None = None) -> list[Problem]:
+    """What adding (or changing) one condition would newly break, by form field: among the case's conditions, or
+    (a variation after issue) `among` the conditions as varied, with the variation's `deadline`."""
+    facts = [condition_facts(c) for c in (case.conditions if among is None else among) if c is not replacing]
     args = (pack_of(case), case.disposal_type)
-    dates = (clock.today(), planned_deadline(case))
+    dates = (clock.today(), deadline or planned_deadline(case))
     before = set(rules.condition_limit_problems(*args, facts, _modes(case), *dates))
     after = rules.condition_limit_problems(*args, [*facts, condition_facts(values)], _modes(case), *dates)
     return [Problem(*p) for p in after if p not in before]

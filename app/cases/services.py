@@ -329,6 +329,15 @@ RANK_WORDS = {"constable": "a police officer", "sergeant_or_above": "a police of
               "dpp_authorised": "a person the DPP authorised"}
 
 
+def check_rank(case: Case, administered_by: str) -> None:
+    """Whoever gives it (or varies it) must be of a rank the pack allows (a conditional caution: sergeant or above,
+    or DPP-authorised)."""
+    allowed = disposal_of(case).administered_by
+    if administered_by not in allowed:
+        raise RuleViolation(Problem("administered_by", f"A {disposal_of(case).label.lower()} is given by "
+                                    + " or ".join(RANK_WORDS[r] for r in allowed) + ": ask one to give it."))
+
+
 def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, administered_by: str,
                      by) -> CautionDocument:
     """Store the exact text signed and its hash (never changed afterwards), and issue the caution. Whoever gives
@@ -337,10 +346,7 @@ def record_signature(case: Case, *, signed_by_name: str, shown_hash: str, admini
         case.move_to(CaseStatus.ISSUED)  # raises InvalidTransition with the status in words
     if blockers := readiness.issue_blockers(case):
         raise RuleViolation(blockers)
-    allowed = disposal_of(case).administered_by
-    if administered_by not in allowed:
-        raise RuleViolation(Problem("administered_by", f"A {disposal_of(case).label.lower()} is given by "
-                                    + " or ".join(RANK_WORDS[r] for r in allowed) + ": ask one to give it."))
+    check_rank(case, administered_by)
     text = caution_text(case)
     if document_hash(text) != shown_hash:
         raise RuleViolation("The caution document changed after it was shown (something on the case was edited). "

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from app.cases.models import CaseStatus
 from app.compliance.models import Flag, FlagKind
-from app.compliance.services import clear_flags, clear_where, raise_flag
+from app.compliance.services import OUTLIVE_THE_CASE, clear_flags, clear_where, raise_flag
 from app.formats import long_date
+from app.notifications import reminders
 
 
 def outcome_recorded(appointment, outcome) -> None:
@@ -47,7 +48,8 @@ def condition_recorded(case, condition) -> None:
 
 
 def case_left_issue(case) -> None:
-    """A case no longer issued (completed, closed, or with a non-compliance decision to make) keeps no flags,
-    except a victim's late update: that is still owed."""
-    clear_where(Flag.case_id == case.id, Flag.kind != FlagKind.VICTIM_UPDATE_LATE,
-                because="the case is no longer issued")
+    """A case no longer issued (completed, closed, or ended for non-compliance) keeps no flags, except a victim's
+    late update and an unpaid penalty: those are still owed. Nobody is reminded of its appointments or deadline any
+    more."""
+    clear_where(Flag.case_id == case.id, Flag.kind.not_in(OUTLIVE_THE_CASE), because="the case is no longer issued")
+    reminders.case_ended(case)

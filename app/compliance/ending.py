@@ -12,7 +12,7 @@ from app import clock
 from app.audit import services as audit
 from app.cases.models import Case, CaseStatus, Condition
 from app.cases.packs import disposal_of
-from app.compliance import causes
+from app.compliance import causes, variations
 from app.compliance import facts as decision_facts
 from app.compliance.models import FactKind
 from app.errors import InvalidTransition, Problem, RuleViolation
@@ -74,6 +74,9 @@ def can_complete(user, case: Case) -> bool:
 def complete(case: Case, *, by) -> None:
     """The case is completed with its disposal's outcome code; the person is told, by their own channel."""
     _open(case)
+    if variations.open_variation(case) is not None:
+        raise InvalidTransition("A variation of the conditions is waiting for the person's signature: record it, "
+                                "or withdraw the variation, first.")
     if not can_complete(by, case):
         raise InvalidTransition("Not every condition is done yet. Record each one first, or wait for the "
                                 "organisation's report.")

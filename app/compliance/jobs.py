@@ -12,9 +12,9 @@ from sqlalchemy import and_, exists, select
 
 from app import clock
 from app.auth.models import User
-from app.cases.models import Case, CaseStatus, Condition
-from app.compliance import services
-from app.compliance.models import Flag, FlagKind, FlagStatus
+from app.cases.models import Case, CaseStatus, Condition, Standing
+from app.compliance import penalties, services
+from app.compliance.models import FinancialPenalty, Flag, FlagKind, FlagStatus
 from app.extensions import db
 from app.formats import long_date
 from app.jobs.registry import job
@@ -62,16 +62,24 @@ def _unaccepted(today: date):
 
 
 def _overdue(today: date):
-    return and_(Condition.due_on < today, Condition.outcome.is_(None), Case.id == Condition.case_id,
+    return and_(Condition.due_on < today, Condition.outcome.is_(None), Condition.standing == Standing.CURRENT,
+                Case.id == Condition.case_id,
                 Case.status == CaseStatus.ISSUED)
 
 
 def _open_condition():
-    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None))
+    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None),
+                         Condition.standing == Standing.CURRENT)
 
 
 def _deadline_passed(today: date):
     return and_(Case.status == CaseStatus.ISSUED, Case.deadline < today, _open_condition())
+
+
+def _penalty_unpaid(today: date):
+    """A financial penalty past its date, not paid, and its registration data not yet produced."""
+    return and_(FinancialPenalty.due_on < today, FinancialPenalty.paid_on.is_(None),
+                FinancialPenalty.certificate_on.is_(None), Case.id == FinancialPenalty.case_id)
 
 
 def deadline_key(case_public_id, deadline: date) -> str:
@@ -128,13 +136,28 @@ def _raise_deadline(today: date) -> list[services.Cause]:
                    f"Deadline passed on {long_date(r.deadline)} with conditions not done") for r in rows]
 
 
+def _raise_penalties(today: date) -> list[services.Cause]:
+    kind = FlagKind.PENALTY_UNPAID
+    rows = db.session.execute(
+        select(*_CASE, FinancialPenalty).select_from(FinancialPenalty).join(Case, Case.id == FinancialPenalty.case_id)
+        .join(User, User.id == Case.officer_id)
+        .where(_penalty_unpaid(today), _no_open_flag(kind, Flag.case_id, Case.id))).all()
+    return [_cause(r, kind, penalties.unpaid_key(r.FinancialPenalty),
+                   penalties.unpaid_reason(r.FinancialPenalty.amount_pounds, r.FinancialPenalty.due_on)) for r in rows]
+
+
 # --- clearing -----------------------------------------------------------------------------------------------------
 
 def _clear(now: datetime, today: date) -> int:
     issued = select(Case.id).where(Case.status == CaseStatus.ISSUED)
-    # A victim's update stays owed after the case ends (completion and closure are decisions they hear of).
-    cleared = services.clear_where(Flag.case_id.not_in(issued), Flag.kind != FlagKind.VICTIM_UPDATE_LATE,
+    # A victim's update stays owed after the case ends (completion and closure are decisions they hear of), and a
+    # financial penalty is owed after the case ended with it.
+    cleared = services.clear_where(Flag.case_id.not_in(issued), Flag.kind.not_in(services.OUTLIVE_THE_CASE),
                                    because="the case is no longer issued")
+    cleared += services.clear_where(
+        Flag.kind == FlagKind.PENALTY_UNPAID,
+        ~exists().where(FinancialPenalty.case_id == Flag.case_id, _penalty_unpaid(today)),
+        because="the penalty was paid, or its registration data produced")
     cleared += services.clear_where(
         Flag.kind == FlagKind.OUTCOME_NOT_RECORDED,
         ~exists().where(Appointment.id == Flag.appointment_id, _unrecorded(now)),
@@ -167,7 +190,8 @@ def sweep() -> int:
     """Clear, then raise; returns the flags cleared and raised."""
     now, today = clock.now(), clock.today()
     done = _clear(now, today)
-    causes = _raise_unrecorded(now) + _raise_unaccepted(today) + _raise_overdue(today) + _raise_deadline(today)
+    causes = (_raise_unrecorded(now) + _raise_unaccepted(today) + _raise_overdue(today) + _raise_deadline(today)
+              + _raise_penalties(today))
     return done + services.raise_many(causes)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import Case
+from app.cases.models import Approval, Case
 from app.db import JSONDocument, PublicIdMixin, str_enum
 from app.extensions import db
 
@@ -24,6 +24,7 @@ class FlagKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"
     NOT_REACHING = "not_reaching"  # reminders are not reaching the person
     VICTIM_UPDATE_LATE = "victim_update_late"  # a victim's update not given by its Victims' Code date
+    PENALTY_UNPAID = "penalty_unpaid"  # a financial penalty not paid by its date: registrable as a fine
 
 
 class FlagStatus(StrEnum):
@@ -58,6 +59,7 @@ class DecisionStatus(StrEnum):
     TAKEN = "taken"
     AWAITING_APPROVAL = "awaiting_approval"  # the pack says a supervisor approves it first
     RETURNED = "returned"  # the supervisor sent it back: it has no effect, and the flag is open again
+    WITHDRAWN = "withdrawn"  # varied conditions the person did not sign: nothing changed, the flag is open again
 
 
 class ComplianceDecision(PublicIdMixin, db.Model):
@@ -74,6 +76,7 @@ class ComplianceDecision(PublicIdMixin, db.Model):
     evidence: Mapped[str] = mapped_column(String(2000))  # what was seen ("medical note seen"), never health detail
     decision: Mapped[str] = mapped_column(String(32))  # one of packs.NON_COMPLIANCE_DECISIONS
     reason: Mapped[str] = mapped_column(String(2000))
+    penalty_pounds: Mapped[int | None]  # a financial penalty's amount, when that is the decision
     status: Mapped[DecisionStatus] = mapped_column(str_enum(DecisionStatus, "decision_status"))
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime]
@@ -84,6 +87,64 @@ class ComplianceDecision(PublicIdMixin, db.Model):
     case: Mapped[Case] = relationship()
     flag: Mapped[Flag | None] = relationship()
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+
+
+class VariationStatus(StrEnum):
+    PROPOSED = "proposed"  # being agreed with the person: nothing in force has changed yet
+    SIGNED = "signed"  # the person signed the new version: its conditions and deadline are in force
+    WITHDRAWN = "withdrawn"  # not agreed: nothing changed
+
+
+class Variation(PublicIdMixin, db.Model):
+    """Conditions varied after a decision on a flag, with the person's consent (CJA 2003 s.23A; PCSC 2022 ss.104,
+    111). Its conditions are proposed (`Condition.standing`) until the person signs the next version of the caution
+    document; then the conditions it changes or removes end, kept as history, and the new deadline holds."""
+
+    __tablename__ = "variations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("compliance_decisions.id"), unique=True)
+    # The case's id while proposed, else none: at most one variation of a case is being agreed at a time.
+    open_for_case: Mapped[int | None] = mapped_column(unique=True)
+    status: Mapped[VariationStatus] = mapped_column(str_enum(VariationStatus, "variation_status"),
+                                                    default=VariationStatus.PROPOSED)
+    previous_deadline: Mapped[date]
+    deadline: Mapped[date]
+    extension_reason: Mapped[str | None] = mapped_column(String(2000))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # signed or withdrawn
+    withdrawn_because: Mapped[str | None] = mapped_column(String(2000))
+
+    case: Mapped[Case] = relationship()
+    decision: Mapped[ComplianceDecision] = relationship()
+    # A later deadline's approvals by a supervisor (also the case's, where the approvals page finds them).
+    approvals: Mapped[list[Approval]] = relationship(order_by="Approval.id", viewonly=True)
+
+
+class FinancialPenalty(PublicIdMixin, db.Model):
+    """A community caution's financial penalty for failing its conditions without a reasonable excuse (PCSC 2022
+    Part 6), at most the amount the pack holds, payable by a date. Unpaid, it is registrable as a fine: the
+    officer produces the registration certificate's data."""
+
+    __tablename__ = "financial_penalties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("compliance_decisions.id"))
+    amount_pounds: Mapped[int]
+    imposed_on: Mapped[date]
+    due_on: Mapped[date] = mapped_column(index=True)
+    paid_on: Mapped[date | None]
+    payment_evidence: Mapped[str | None] = mapped_column(String(2000))
+    payment_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    local_justice_area: Mapped[str | None] = mapped_column(String(200))
+    certificate_on: Mapped[date | None]  # when the registration certificate's data were produced
+    certificate_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship()
+    decision: Mapped[ComplianceDecision] = relationship()
 
 
 class FactKind(StrEnum):

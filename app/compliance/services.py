@@ -29,6 +29,8 @@ from app.timeline.models import Audience, TimelineEvent
 from app.timeline.services import record as timeline
 
 TEMPLATE = "flag_raised"
+# The flags a case keeps after it ends: a victim's update still owed, a financial penalty not paid.
+OUTLIVE_THE_CASE = (FlagKind.VICTIM_UPDATE_LATE, FlagKind.PENALTY_UNPAID)
 MEDIUM_WORDS = {medium: CHANNELS[medium].lower() for medium in ("email", "sms")}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 from app import clock
 from app.auth.models import User
 from app.cases import packs
-from app.cases.models import Case, CaseStatus, Condition
+from app.cases.models import Case, CaseStatus, Condition, Standing
 from app.extensions import db
 from app.formats import time_of_day
 from app.jobs.registry import job
@@ -28,7 +28,8 @@ DAY = timedelta(days=1)
 
 
 def _open_conditions():
-    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None))
+    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None),
+                         Condition.standing == Standing.CURRENT)
 
 
 def _live_appointments():

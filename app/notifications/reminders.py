@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app import clock
 from app.cases import packs
@@ -17,6 +18,7 @@ from app.formats import long_date, time_of_day
 from app.i18n import N_
 from app.notifications import services, timings
 from app.notifications.models import Audience
+from app.referrals.models import Appointment
 
 # Stored in English; the message translates them when it is written in another language (marked for the catalogue).
 MODES_SAID = {"phone": N_("by phone: they will call you"), "video": N_("by video call: they will send you the link")}
@@ -113,3 +115,19 @@ def cancelled(appointment, referral) -> int:
     case = referral.case
     return services.write(change_row(appointment, person=case.offender, case=case, service=referral.service,
                                      change="cancelled", old_start=appointment.starts_at))
+
+
+# The keys of what reminds the person, the caseworker and the officer of a live case (the planner's and the
+# booking's): none of them is wanted once the case or the service ended.
+REMINDERS = ("reminder:", "deadline:", "officer-deadline:", "outcome-due:")
+
+
+def service_ended(referral) -> int:
+    """The end-of-service report: no more reminders of the referral's appointments still booked."""
+    return services.cancel_pending(appointment_ids=select(Appointment.id).where(Appointment.referral_id == referral.id),
+                                   key_prefixes=REMINDERS)
+
+
+def case_ended(case) -> int:
+    """Completed, or ended for non-compliance: the person is not reminded of anything more."""
+    return services.cancel_pending(case_id=case.id, key_prefixes=REMINDERS)

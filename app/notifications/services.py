@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
@@ -54,13 +54,21 @@ def write(rows: list[dict]) -> int:
     return written
 
 
-def cancel_pending(*, appointment_id: int | None = None, key_prefix: str | None = None) -> int:
-    """Cancel what has not gone yet: an appointment's reminders when it moves or is cancelled."""
+def cancel_pending(*, appointment_id: int | None = None, key_prefix: str | None = None, case_id: int | None = None,
+                   key_prefixes: tuple[str, ...] = (), appointment_ids=None) -> int:
+    """Cancel what has not gone yet: an appointment's reminders when it moves or is cancelled (or `appointment_ids`,
+    a query of several); a case's reminders (`key_prefixes`) when it ends."""
     query = update(Notification).where(Notification.status == NotificationStatus.PENDING)
     if appointment_id is not None:
         query = query.where(Notification.appointment_id == appointment_id)
+    if appointment_ids is not None:
+        query = query.where(Notification.appointment_id.in_(appointment_ids))
+    if case_id is not None:
+        query = query.where(Notification.case_id == case_id)
     if key_prefix is not None:
         query = query.where(Notification.key.startswith(key_prefix, autoescape=True))
+    if key_prefixes:
+        query = query.where(or_(*(Notification.key.startswith(p, autoescape=True) for p in key_prefixes)))
     result = db.session.execute(query.values(status=NotificationStatus.CANCELLED, last_error="no longer needed")
                                 .execution_options(synchronize_session="fetch"))
     return result.rowcount

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, clock
 from app.auth.models import User
-from app.cases.models import Case, CaseVictim, Condition
+from app.cases.models import Case, CaseVictim, Condition, Standing
 from app.cases.needs import config as needs_config
 from app.cases.rules import age_on
 from app.extensions import db
@@ -33,7 +33,7 @@ from app.referrals.progress import ConditionStatus, condition_status, progress_o
 LIST_LIMIT = 200
 # What the referral page and the group session page load with their object, so that each reads every part once
 # (the appointments with their changes, the notes with their authors, each participant's referral).
-REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker),
+REFERRAL_PAGE = (joinedload(Referral.case), joinedload(Referral.caseworker), joinedload(Referral.condition),
                  selectinload(Referral.appointments).options(
                      selectinload(Appointment.changes), joinedload(Appointment.group_session),
                      joinedload(Appointment.rearrange_requests),
@@ -185,7 +185,8 @@ class ConditionProgress:
 def conditions_of_case(user, case) -> list[ConditionProgress]:
     """The case's conditions, each with its status and the referrals the user may see: three statements (the
     conditions, the referrals, their appointments) however many there are."""
-    conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id)
+    conditions = db.session.scalars(select(Condition).where(Condition.case_id == case.id,
+                                                            Condition.standing == Standing.CURRENT)
                                     .order_by(Condition.id)).all()
     found = referrals_of_case(user, case)
     today = clock.today()

@@ -163,6 +163,7 @@ def end_referral(referral: Referral, outcome: str, *, summary: str, reason: str 
              service=referral.service.name, outcome=outcome)
     audit.record("referral.end", actor=by, obj=referral, detail={"outcome": outcome})
     flags.referral_ended(referral)
+    reminders.service_ended(referral)
 
 
 # --- appointments ---------------------------------------------------------------------------------------------------

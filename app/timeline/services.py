@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app import clock
 from app.extensions import db
 from app.timeline.models import Audience, TimelineEvent
@@ -26,3 +28,13 @@ def record(case, kind: str, /, *, to: Audience = POLICE, victim=None, by=None, r
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def tell_providers(case, kind: str, /, *, by=None, **detail) -> None:
+    """The event for the providers working with the person on this case: one per referral not declined, since a
+    provider reads only the events of its own referrals."""
+    from app.referrals.models import Referral, ReferralStatus  # the referrals' models import the cases' (a cycle)
+
+    for referral in db.session.scalars(select(Referral).where(Referral.case_id == case.id,
+                                                              Referral.status != ReferralStatus.DECLINED)):
+        record(case, kind, to=PROVIDER, by=by, referral=referral, **detail)

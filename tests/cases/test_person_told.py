@@ -4,14 +4,12 @@ if they do not comply, and the document they sign. A community resolution is nev
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 
 import pytest
-import yaml
 
 from app import clock
-from app.cases.pack_reader import RULES_DIR, load_all
+from app.cases.pack_reader import load_all
 from app.cases.packs import disposal_of
 from app.extensions import db
 from tests import factories
@@ -26,14 +24,8 @@ DISPOSALS = [("current_practice", "adult_conditional_caution"), ("current_practi
 @pytest.fixture
 def commenced(app, tmp_path, monkeypatch):
     """The rule packs as they will read once PCSC Part 6 commences (two months ago, in this test)."""
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules)
-    path = rules / "pcsc_2022" / "2026.1.yaml"
-    pack = yaml.safe_load(path.read_text())
-    for disposal in pack["disposal_types"].values():
-        disposal["commencement"] = clock.today() - timedelta(days=60)
-    path.write_text(yaml.safe_dump(pack))
-    monkeypatch.setitem(app.extensions, "rule_packs", load_all(rules))
+    monkeypatch.setitem(app.extensions, "rule_packs",
+                        factories.commenced_packs(tmp_path, clock.today() - timedelta(days=60)))
 
 
 def _given(regime: str, disposal: str):

@@ -47,10 +47,16 @@ def _words(case, audience) -> list[str]:
 
 def test_an_excuse_accepted_closes_the_flag_once_and_tells_the_person_and_the_provider(ctx, demo_data):
     case, flag = _flagged()
+    with factories.on_day(ISSUED_ON):
+        referral = factories.referral(case)
     made = _decide(case, flag, "excuse_accepted")
     assert (made.status, flag.status, case.status) == (DecisionStatus.TAKEN, FlagStatus.DECIDED, CaseStatus.ISSUED)
     assert "compliance_decided" in _words(case, Audience.OFFENDER)
-    assert "compliance_decided" in _words(case, Audience.PROVIDER)
+    # A provider reads the events of its own referrals: the decision is on the referral's timeline.
+    told = db.session.scalars(select(TimelineEvent.referral_id).where(
+        TimelineEvent.case_id == case.id, TimelineEvent.kind == "compliance_decided",
+        TimelineEvent.audiences.op("&")(int(Audience.PROVIDER)) != 0)).all()
+    assert told == [referral.id]
     assert "compliance_decided" not in _words(case, Audience.VICTIM)
     with pytest.raises(InvalidTransition, match="already been decided"):
         _decide(case, flag, "refer_for_prosecution")
@@ -94,7 +100,7 @@ def test_a_supervisor_does_not_approve_their_own_decision(ctx, demo_data):
 
 def test_a_community_resolution_cannot_be_referred_for_prosecution(ctx, demo_data):
     case, flag = _flagged(disposal="community_resolution")
-    assert decisions.offered(case) == ["excuse_accepted"] and decisions.not_built(case) == ["conditions_varied"]
+    assert decisions.offered(case) == ["excuse_accepted", "conditions_varied"] and not decisions.not_available(case)
     with pytest.raises(RuleViolation, match="Choose a decision from the list"):
         _decide(case, flag, "refer_for_prosecution")
     assert flag.status is FlagStatus.OPEN  # nothing was claimed
@@ -127,7 +133,7 @@ def test_the_decision_page_the_refusals_and_the_prosecutors_summary(app, demo_da
     officer = login_as("officer-north")
     page = officer.get(f"{base}/flags/{flag_id}/decide")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "A condition is overdue" in html and "not yet available" in html
+    assert page.status_code == 200 and "A condition is overdue" in html and "not available" not in html
     assert login_as("freshstart-manager").get(f"{base}/flags/{flag_id}/decide").status_code == 404
     token = csrf_from(html)
     refused = officer.post(f"{base}/flags/{flag_id}/decide", data={"csrf_token": token, "evidence": "Seen",

@@ -166,3 +166,37 @@ def test_a_victim_who_opted_in_is_owed_the_completion_in_their_own_words(ctx, de
     words = db.session.scalars(select(TimelineEvent.kind).where(
         TimelineEvent.case_id == case.id, TimelineEvent.audiences.op("&")(int(Audience.VICTIM)) != 0)).all()
     assert "victim_completed" in words and "case_completed" not in words
+
+
+def test_when_the_service_and_then_the_case_end_nobody_is_reminded_of_them(app, ctx, demo_data):
+    """An appointment still booked when the end-of-service report comes, and the deadline's reminder once the case
+    is complete: what has not gone is cancelled, so the person is never reminded of a finished caution."""
+    from app.notifications.jobs import plan_reminders
+    from app.notifications.models import NotificationStatus
+    from app.referrals import services as referrals
+
+    with factories.on_day(ISSUED_ON):
+        case = factories.by_email(factories.issued(victim=False, conditions=(
+            factories.REHABILITATIVE, factories.RESTRICTIVE)), "sam@example.org")
+        working = factories.accepted(case)
+        booked = factories.appointment(working, factories.at(10))
+
+    def pending(prefix: str) -> int:
+        return len(db.session.scalars(select(Notification).where(
+            Notification.case_id == case.id, Notification.status == NotificationStatus.PENDING,
+            Notification.key.startswith(prefix))).all())
+
+    assert pending(f"reminder:{booked.public_id}:") == 3  # 7, 3 and 1 days before
+    with factories.on_day(ISSUED_ON + timedelta(days=2)):
+        referrals.end_referral(working, "completed", summary="Came to every session", reason=None,
+                               by=factories.user("freshstart-manager"))
+    assert pending(f"reminder:{booked.public_id}:") == 0
+    with factories.on_day(case.deadline - timedelta(days=7)):  # the restriction is still open
+        plan_reminders(app)
+        assert pending("deadline:") == 1
+        officer = factories.user("officer-north")
+        ending.record_condition_result(case, case.conditions[1], result="completed", evidence="The shop confirmed",
+                                       on=clock.today(), by=officer)
+        ending.complete(case, by=officer)
+    assert case.status is CaseStatus.COMPLETED and pending("deadline:") == 0
+    assert pending(f"finished:{case.public_id}") == 1  # what tells the person it is finished still goes
