@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth.sessions import ServerSessionInterface
     from app.cases import pack_reader
     from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.web import statements
 
     db.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -119,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
 
     providers.init_app(app)
     throttle.init_app(app)
+    statements.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
     app.extensions["rule_packs"] = pack_reader.load_all()
     # The operational files in config/ are read once and checked here too, not by the first page that needs them.

@@ -254,6 +254,8 @@ def load(name: str, env: dict | None = None) -> dict:
             "PREFERRED_URL_SCHEME": "http",
             "RUN_SCHEDULER_IN_WEB": _truthy(env.get("RUN_SCHEDULER_IN_WEB")),
             "DEV_OUTBOX": name == "development",
+            # Each response says its SQL statements in X-Statements, for bench/pages.py (app/web/statements.py).
+            "STATEMENTS_HEADER": name == "development" and _truthy(env.get("STATEMENTS_HEADER")),
         }
     if name == "test":
         cfg |= {

@@ -56,6 +56,13 @@ def test_healthz_is_503_when_the_database_is_unreachable(spare_app):
     assert client.get("/accessibility").status_code == 200
 
 
+def test_statements_are_said_in_a_header_only_when_asked(spare_app, client):
+    """For the page benchmark under gunicorn (bench/pages.py): each response says its own statements."""
+    counted = spare_app(STATEMENTS_HEADER=True).test_client()
+    assert counted.get("/healthz").headers["X-Statements"] == "reads=1; writes=0; audit=0; session=0"
+    assert "X-Statements" not in client.get("/healthz").headers  # the suite's app, as every other, says nothing
+
+
 # --- error pages -----------------------------------------------------------------------------------------------
 
 
