@@ -5,7 +5,7 @@ and who may invite them."""
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, exists, false, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import _one_of, _one_or_404, may_work_on_case, require, role
@@ -32,8 +32,10 @@ def own_cases(user) -> Select:
     if not is_public(user):
         return select(Case).where(false())
     mine = select(Person.id).where(Person.user_id == user.id)
+    # One branch per party, each through its own index: an OR of the two would read every case in the country.
+    cautioned = select(Case.id).where(Case.offender_id.in_(mine))
     as_victim = select(CaseVictim.case_id).where(CaseVictim.person_id.in_(mine))
-    return select(Case).where(Case.issued_on.is_not(None), or_(Case.offender_id.in_(mine), Case.id.in_(as_victim)))
+    return select(Case).where(Case.issued_on.is_not(None), Case.id.in_(union(cautioned, as_victim)))
 
 
 def party_in(user, case: Case) -> Role | None:
