@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Condition
@@ -66,12 +66,30 @@ def _declined_unreplaced():
 
 def needs_attention(today: date, soon_days: int):
     """A case needs attention when a decision waits on someone, its deadline is close or passed, it has an open
-    flag, or a referral was declined and not replaced."""
+    flag, or a referral was declined and not replaced. Row by row: for the few cases a page shows (to mark them);
+    to find them among many, `attention_ids`."""
     waiting = exists().where(Approval.case_id == Case.id, Approval.status.in_(_WAITING))
     due_soon = _issued() & (Case.deadline <= today + timedelta(days=soon_days))
     declined = _issued() & exists().where(Referral.case_id == Case.id, _declined_unreplaced())
     return or_(waiting, due_soon, _referred(), open_flag(), declined,
                exists().where(_awaiting()))
+
+
+def attention_ids(today: date, soon_days: int, within):
+    """The cases `within` (a caseload's condition) that need attention, by the same rule as `needs_attention`, as a
+    subquery of their ids and deadlines: one branch per reason, each through its own index (the few open flags,
+    waiting approvals and decisions; the scope's issued and non-compliance cases by status), instead of testing
+    every case of the scope for every reason. A force's list reads its few thousand candidates, not its 28,000
+    cases."""
+    ids = select(Case.id, Case.deadline).where(within)
+    return union(
+        ids.join(Approval, Approval.case_id == Case.id).where(Approval.status.in_(_WAITING)),
+        ids.where(_issued(), Case.deadline <= today + timedelta(days=soon_days)),
+        ids.where(_referred()),
+        ids.join(Flag, Flag.case_id == Case.id).where(Flag.status == FlagStatus.OPEN, _flaggable()),
+        ids.join(Referral, Referral.case_id == Case.id).where(_issued(), _declined_unreplaced()),
+        ids.join(ComplianceDecision, ComplianceDecision.case_id == Case.id).where(
+            ComplianceDecision.status == DecisionStatus.AWAITING_APPROVAL)).subquery()
 
 
 @dataclass
@@ -91,12 +109,15 @@ def attention_list(base: Select, today: date, soon_days: int) -> tuple[list[Item
         .limit(1).scalar_subquery()
     declined = select(Condition.public_id).join(Referral, Referral.condition_id == Condition.id).where(
         Referral.case_id == Case.id, _declined_unreplaced()).order_by(Referral.id).limit(1).scalar_subquery()
+    order = (Case.deadline.asc().nulls_last(), Case.id)
+    # The first LIMIT + 1 by deadline, as ids: only those rows are joined to their people and given their reasons.
+    found = attention_ids(today, soon_days, base.whereclause)
+    first = select(found.c.id).order_by(found.c.deadline.asc().nulls_last(), found.c.id).limit(LIMIT + 1)
     rows = db.session.execute(
         base.add_columns(approval.label("approval"), declined.label("declined"), awaiting.label("awaiting"),
                          exists().where(FinancialPenalty.case_id == Case.id).label("penalised"))
-        .where(needs_attention(today, soon_days)).join(Person, Case.offender_id == Person.id)
-        .options(contains_eager(Case.offender)).order_by(Case.deadline.asc().nulls_last(), Case.id)
-        .limit(LIMIT + 1)).unique().all()
+        .where(Case.id.in_(first.scalar_subquery())).join(Person, Case.offender_id == Person.id)
+        .options(contains_eager(Case.offender)).order_by(*order)).unique().all()
     more, rows = len(rows) > LIMIT, rows[:LIMIT]
     items = {row[0].id: Item(row[0]) for row in rows}
     flags = db.session.execute(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.cases import rules
-from app.cases.attention import needs_attention
+from app.cases.attention import attention_ids, needs_attention
 from app.cases.models import Case, CaseStatus, CaseVictim
 from app.cases.packs import pack_of, regimes
 from app.extensions import db
@@ -131,7 +131,7 @@ def caseload_page(base: Select, f: CaseloadFilters, today: date, soon_days: int)
     if f.due_within is not None:
         q = q.where(Case.deadline.between(today, today + timedelta(days=f.due_within)))
     if f.attention:
-        q = q.where(needs_attention(today, soon_days))
+        q = q.where(Case.id.in_(select(attention_ids(today, soon_days, base.whereclause).c.id)))
     keys = SORTS[f.sort]
     # 1. At most COUNT_CAP + 1 matching ids, in order, with their sort keys (an index scan that stops early).
     matching = q.with_only_columns(Case.id.label("case_id"), *(c.label(f"k{i}") for i, (c, _) in enumerate(keys)))

@@ -94,3 +94,63 @@ def test_an_appointment_without_an_outcome_waits_for_the_hours_allowed(troubled,
     with clock.frozen(troubled["limit"]):
         html = login_as("officer-north").get("/").get_data(as_text=True)
     assert "Missed appointment on" in html and "No outcome recorded" not in html
+
+
+def test_the_indexed_search_finds_exactly_the_cases_the_rule_marks(app, demo_data, tmp_path, monkeypatch):
+    """`attention_ids` (one index per reason, for lists) and `needs_attention` (row by row, for marks) are one rule:
+    over cases with each reason (a waiting approval, a close deadline, a referral for prosecution, an open flag, a
+    declined referral, a decision waiting for a supervisor, a penalty's open flag) and cases with none, in each
+    scope, both find the same cases."""
+    from sqlalchemy import select
+
+    from app import access, demo
+    from app.cases.attention import attention_ids, needs_attention
+    from app.cases.models import Case
+    from app.compliance import decisions
+    from app.compliance.jobs import sweep
+    from app.compliance.models import FlagKind
+    from app.compliance.services import raise_flag
+    from app.people.models import Person
+
+    monkeypatch.setitem(app.extensions, "rule_packs", factories.commenced_packs(
+        tmp_path, clock.today() - timedelta(days=400), maximum_pounds=100, days_to_pay=28))
+    today, soon = clock.today(), 14
+    with app.app_context():
+        officer = factories.user("officer-north")
+        factories.ready(officer, given="Quiet", family="Ready")  # nothing needs attention
+        with factories.on_day(today - timedelta(days=200)):
+            factories.issued(officer, given="Long", family="Done", victim=False)  # deadline long past: due "soon"
+        factories.issued(officer, given="Far", family="Off", victim=False)  # 16 weeks away: nothing
+        with factories.on_day(today - timedelta(days=70)):  # its conditions due after 8 weeks: the sweep flags them
+            factories.issued(officer, given="Has", family="Flag", victim=False)
+        declined = factories.issued(officer, given="Was", family="Declined", victim=False)
+        referrals.decline_referral(factories.referral(declined), "No places", by=factories.user("freshstart-manager"))
+        waiting = factories.issued(officer, given="Is", family="Waiting", victim=False)
+        flag = raise_flag(waiting, FlagKind.DEADLINE_PASSED, f"y:{waiting.id}", "Deadline passed")
+        decisions.decide(waiting, flag, explanation="None", attempts=[], evidence="Note", reason="No excuse",
+                         decision="refer_for_prosecution", by=officer)
+        referred = factories.issued(officer, given="Was", family="Referred", victim=False)
+        flag = raise_flag(referred, FlagKind.DEADLINE_PASSED, f"z:{referred.id}", "Deadline passed")
+        made = decisions.decide(referred, flag, explanation="None", attempts=[], evidence="Note", reason="No excuse",
+                                decision="refer_for_prosecution", by=officer)
+        decisions.approve(made, approve=True, comment=None, by=factories.user("supervisor"))
+        approval = factories.ready(officer, given="Needs", family="Approval", victim=False)
+        demo.screen(approval, officer=officer, exceptional_rationale="First contact in ten years")  # waits
+        with factories.on_day(today - timedelta(days=120)):
+            unpaid = factories.issued(officer, given="Owes", family="Penalty", victim=False, regime="pcsc_2022",
+                                      disposal="community_caution", conditions=(factories.REHABILITATIVE,))
+            factories.penalised(unpaid, 50)
+        sweep()
+        db.session.commit()
+        for persona in ("officer-north", "supervisor", "coordinator", "westshire-coordinator"):
+            base = access.caseload(factories.user(persona))
+            marked = set(db.session.scalars(base.with_only_columns(Case.offender_id).where(
+                needs_attention(today, soon))))
+            found = attention_ids(today, soon, base.whereclause)
+            listed = set(db.session.scalars(select(Case.offender_id).where(Case.id.in_(select(found.c.id)))))
+            assert listed == marked, persona
+            names = {p.family_name for p in db.session.scalars(select(Person).where(Person.id.in_(marked)))}
+            if persona != "westshire-coordinator":
+                assert {"Done", "Flag", "Declined", "Waiting", "Referred", "Penalty", "Approval"} <= names, persona
+                assert not {"Ready", "Off"} & names, persona
+        db.session.remove()
