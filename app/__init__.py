@@ -84,13 +84,14 @@ def _init_extensions(app: Flask) -> None:
     from app.auth.models import User
     from app.auth.sessions import ServerSessionInterface
     from app.cases import pack_reader
-    from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.web import statements
+    from app.extensions import babel, compress, csrf, db, login_manager, migrate
+    from app.web import assets, statements
 
     db.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)  # HTML, CSS and JavaScript in zstd, Brotli or gzip, as the browser accepts
     WTFormsHelpers(app)
     app.session_interface = ServerSessionInterface()
     login_manager.init_app(app)
@@ -121,6 +122,7 @@ def _init_extensions(app: Flask) -> None:
     providers.init_app(app)
     throttle.init_app(app)
     statements.init_app(app)
+    assets.init_app(app)
     # Legal parameters: a malformed rule pack stops start-up here, naming the file, field and problem.
     app.extensions["rule_packs"] = pack_reader.load_all()
     # The operational files in config/ are read once and checked here too, not by the first page that needs them.

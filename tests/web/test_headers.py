@@ -132,3 +132,24 @@ def test_pages_are_never_cached_but_built_assets_may_be(client):
 def test_test_config_sends_no_hsts(client):
     """HSTS belongs to production (see tests/test_config.py); over plain HTTP in development it would be wrong."""
     assert "Strict-Transport-Security" not in client.get("/sign-in").headers
+
+
+def test_assets_are_named_by_their_fingerprint_cached_for_a_year_and_compressed(client):
+    """A page names its stylesheet and scripts with their content's hash: at that address a file never changes, so
+    it is cached as immutable; any other address of it is checked again each time. Sent compressed when asked."""
+    html = client.get("/sign-in").get_data(as_text=True)
+    named = re.findall(r'(?:href|src)="(/static/(?:css|js)/[^"?]+)\?v=([0-9a-f]{12})"', html)
+    assert {path for path, _ in named} == {"/static/css/app.css", "/static/js/htmx.min.js", "/static/js/app.mjs"}
+    for path, fingerprint in named:
+        fresh = client.get(f"{path}?v={fingerprint}", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        assert fresh.headers["Cache-Control"] == "public, max-age=31536000, immutable", path
+        assert fresh.headers["Content-Encoding"] in ("zstd", "br", "deflate"), path
+        assert fresh.get_data()  # read to its end, which closes the file
+        fresh.close()
+        for other in (f"{path}?v=000000000000", path):
+            stale = client.get(other)
+            assert "immutable" not in stale.headers.get("Cache-Control", ""), other
+            stale.close()
+    css = client.get(named[0][0], headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in css.headers  # a client that asks for none gets the file as it is
+    css.close()
