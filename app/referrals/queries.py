@@ -142,7 +142,9 @@ def _day_bounds(day) -> tuple[datetime, datetime]:
 def inbox(user) -> Inbox:
     """What needs doing first, for a provider manager (their organisation) or a caseworker (their referrals)."""
     referrals = access.visible_referrals(user)
-    ids = referrals.with_only_columns(Referral.id)
+    # Appointments of the referrals still being worked on: an ended one's can no longer be recorded or kept, and
+    # reading only these keeps the cost to the open work, not to every referral the provider ever had.
+    ids = referrals.where(Referral.status.in_(WORKING_STATUSES)).with_only_columns(Referral.id)
     # New and working referrals from one read, so the headings' counts, the lists and the "nothing yet" words
     # cannot disagree.
     open_now = db.session.scalars(referrals.where(Referral.status.in_(OPEN_STATUSES))

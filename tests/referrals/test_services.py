@@ -458,3 +458,19 @@ def test_demo_seed_adopts_the_personas_of_a_database_seeded_under_a_port(app, ct
     assert db.session.scalar(select(db.func.count()).select_from(Case)) == cases
     assert db.session.scalar(select(db.func.count()).select_from(User)) == users
     assert set(db.session.scalars(select(User.issuer))) == {demo.IDENTITY}
+
+
+def test_the_inbox_lists_the_appointments_of_open_work_only(ctx, demo_data):
+    """An appointment left without an outcome when its service ended is not asked for again: once the report is
+    in, nothing more can be recorded on it. The inbox reads only the referrals still being worked on."""
+    case = factories.issued(conditions=(factories.REHABILITATIVE, factories.REHABILITATIVE | {"details": "Second"}))
+    worker, manager = factories.user("freshstart-caseworker"), factories.user("freshstart-manager")
+    ending = factories.accepted(case)
+    going = factories.accepted(case, condition=1)
+    past = factories.at(-3)  # three days ago, no outcome yet
+    left = factories.appointment(ending, past)
+    kept = factories.appointment(going, past + timedelta(hours=2))
+    assert {a.id for a in queries.inbox(worker).to_record} == {left.id, kept.id}
+    services.end_referral(ending, "completed", summary="Came to the rest", reason=None, by=manager)
+    assert [a.id for a in queries.inbox(worker).to_record] == [kept.id]
+    assert [a.id for a in queries.inbox(manager).to_record] == [kept.id]
