@@ -128,9 +128,7 @@ def approve(made: ComplianceDecision, *, approve: bool, comment: str | None, by)
         made.status = DecisionStatus.TAKEN
         _take(case, made, by)
         return
-    made.status = DecisionStatus.RETURNED
-    if made.flag is not None:
-        made.flag.status, made.flag.cleared_at, made.flag.cleared_because = FlagStatus.OPEN, None, None
+    made.set_aside(DecisionStatus.RETURNED)
     db.session.flush()
     timeline(case, "compliance_returned", to=POLICE | SCRUTINY, by=by, decision=made.decision)
 

@@ -88,6 +88,13 @@ class ComplianceDecision(PublicIdMixin, db.Model):
     flag: Mapped[Flag | None] = relationship()
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
 
+    def set_aside(self, status: DecisionStatus) -> None:
+        """Returned by a supervisor, or a variation not agreed: the decision has no effect, and its flag is open
+        again for another decision."""
+        self.status = status
+        if self.flag is not None:
+            self.flag.status, self.flag.cleared_at, self.flag.cleared_because = FlagStatus.OPEN, None, None
+
 
 class VariationStatus(StrEnum):
     PROPOSED = "proposed"  # being agreed with the person: nothing in force has changed yet

@@ -29,7 +29,6 @@ from app.compliance.models import (
     DecisionStatus,
     FactKind,
     FlagKind,
-    FlagStatus,
     Variation,
     VariationStatus,
 )
@@ -297,10 +296,7 @@ def withdraw(variation: Variation, *, because: str, by) -> None:
         case.approvals.remove(old)
     variation.status, variation.open_for_case, variation.ended_at = VariationStatus.WITHDRAWN, None, clock.now()
     variation.withdrawn_because = because.strip()
-    made = variation.decision
-    made.status = DecisionStatus.WITHDRAWN
-    if made.flag is not None and case.status is CaseStatus.ISSUED:
-        made.flag.status, made.flag.cleared_at, made.flag.cleared_because = FlagStatus.OPEN, None, None
+    variation.decision.set_aside(DecisionStatus.WITHDRAWN)
     db.session.flush()
     timeline(case, "variation_withdrawn", to=POLICE | SCRUTINY, by=by, because=variation.withdrawn_because)
     audit.record("variation.withdraw", actor=by, obj=case, detail={"variation": str(variation.public_id)})
