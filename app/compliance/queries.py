@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.cases.models import Case
-from app.compliance.models import ComplianceDecision, FinancialPenalty, Flag, FlagStatus, Variation
+from app.compliance.models import ComplianceDecision, FinancialPenalty, Flag, FlagStatus, Variation, VariationStatus
 from app.extensions import db
 
 
@@ -22,7 +22,7 @@ class CaseDecisions:
 
     @property
     def open_variation(self) -> Variation | None:
-        return next((v for v in self.variations if v.status.value == "proposed"), None)
+        return next((v for v in self.variations if v.status is VariationStatus.PROPOSED), None)
 
 
 def case_decisions(case: Case) -> CaseDecisions:

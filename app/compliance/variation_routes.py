@@ -43,17 +43,27 @@ def _condition_form(case, **kw) -> ConditionForm:
 def variation(case_id: str, variation_id: str):
     """The conditions as they will stand once signed, each kept, changed, added or removed; the new deadline."""
     case, found = _variation(case_id, variation_id)
-    form = VariationDeadlineForm(data={"deadline": found.deadline, "extension_reason": found.extension_reason})
+    form = _deadline_form(found)
     if form.validate_on_submit() and form.attempt(lambda: variations.set_deadline(
             found, form.deadline.data, form.extension_reason.data, by=current_user)):
         return _back(case, found)
     if not form.is_submitted():
         _viewed(case, "vary the conditions")
+    return _page(case, found, form, status=form_status(form))
+
+
+def _deadline_form(found, **kw) -> VariationDeadlineForm:
+    return VariationDeadlineForm(data={"deadline": found.deadline, "extension_reason": found.extension_reason}, **kw)
+
+
+def _page(case, found, form, *, status: int, refused=None):
+    """The variation's page: its conditions, what stops the signature (while open), the deadline form, and the
+    refusal of a removal, if any."""
     proposed = variations.with_conditions(found)
+    extra = {"refused": refused} if refused is not None else {}
     return render("compliance/variation.html", case=case, variation=found, form=form, proposed=proposed,
-                  after=variations.conditions_after(found, proposed), labels=CONDITION_LABELS,
-                  problems=variations.problems(found, proposed) if found.status.value == "proposed" else [],
-                  approval=variations.approval_of(found), status=form_status(form))
+                  labels=CONDITION_LABELS, approval=variations.approval_of(found), status=status,
+                  problems=variations.problems(found, proposed) if found.status.value == "proposed" else [], **extra)
 
 
 def _condition_page(case, found, form, condition=None):
@@ -101,17 +111,7 @@ def variation_remove(case_id: str, variation_id: str, condition_id: str, action:
     change = variations.remove if action == "remove" else variations.keep
     if form.validate_on_submit() and form.attempt(lambda: change(found, condition, by=current_user)):
         return _back(case, found)
-    return _problem_page(case, found, form)
-
-
-def _problem_page(case, found, form):
-    proposed = variations.with_conditions(found)
-    return render("compliance/variation.html", case=case, variation=found,
-                  form=VariationDeadlineForm(formdata=None, data={"deadline": found.deadline,
-                                                                  "extension_reason": found.extension_reason}),
-                  refused=form, proposed=proposed, after=variations.conditions_after(found, proposed),
-                  labels=CONDITION_LABELS, problems=variations.problems(found, proposed),
-                  approval=variations.approval_of(found), status=422)
+    return _page(case, found, _deadline_form(found, formdata=None), status=422, refused=form)
 
 
 @bp.route("/<case_id>/variations/<variation_id>/document", methods=["GET", "POST"])

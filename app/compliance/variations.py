@@ -37,7 +37,7 @@ from app.errors import InvalidTransition, Problem, RuleViolation
 from app.extensions import db
 from app.formats import long_date
 from app.notifications.services import cancel_pending
-from app.referrals.models import WORKING_STATUSES, Referral, ReferralStatus
+from app.referrals.models import OPEN_STATUSES, Referral
 from app.timeline.services import OFFENDER, POLICE, SCRUTINY, tell_providers
 from app.timeline.services import record as timeline
 
@@ -158,7 +158,7 @@ def remove(variation: Variation, condition: Condition, *, by) -> None:
         return
     _unchangeable(condition)
     working = db.session.scalar(select(Referral.id).where(
-        Referral.condition_id == condition.id, Referral.status.in_((ReferralStatus.SENT, *WORKING_STATUSES))))
+        Referral.condition_id == condition.id, Referral.status.in_(OPEN_STATUSES)))
     if working is not None:
         raise RuleViolation("This condition has a referral that is still open. Change the condition instead, or "
                             "ask the organisation to end the service before you remove it.")
@@ -186,9 +186,9 @@ def set_deadline(variation: Variation, deadline: date, reason: str | None, *, by
     if problems:
         raise RuleViolation([Problem("deadline", p) for p in problems])
     extended = deadline > rules.normal_deadline(pack, case.issued_on)
-    variation.deadline, variation.extension_reason = deadline, (reason or "").strip() or None if extended else None
-    for old in [a for a in case.approvals if a.variation_id == variation.id and a.status is ApprovalStatus.PENDING]:
-        case.approvals.remove(old)
+    variation.deadline = deadline
+    variation.extension_reason = ((reason or "").strip() or None) if extended else None
+    _drop_pending_approval(variation)
     if extended and deadline > variation.previous_deadline and DEADLINE_EXTENSION in pack.approval_required:
         case.approvals.append(Approval(kind=DEADLINE_EXTENSION, requested_by_id=by.id, requested_at=clock.now(),
                                        pack_version=case.pack_version, variation_id=variation.id))
@@ -196,6 +196,13 @@ def set_deadline(variation: Variation, deadline: date, reason: str | None, *, by
     db.session.expire(variation, ["approvals"])
     audit.record("variation.deadline", actor=by, obj=case, detail={"variation": str(variation.public_id),
                                                                    "extended": extended})
+
+
+def _drop_pending_approval(variation: Variation) -> None:
+    """A later deadline set again, or the variation withdrawn: what was waiting for a supervisor is no longer asked."""
+    case = variation.case
+    for old in [a for a in case.approvals if a.variation_id == variation.id and a.status is ApprovalStatus.PENDING]:
+        case.approvals.remove(old)
 
 
 def approval_of(variation: Variation) -> Approval | None:
@@ -292,8 +299,7 @@ def withdraw(variation: Variation, *, because: str, by) -> None:
     for condition in case.conditions:
         if condition.ended_by_id == variation.id:
             condition.ended_by_id = None
-    for old in [a for a in case.approvals if a.variation_id == variation.id and a.status is ApprovalStatus.PENDING]:
-        case.approvals.remove(old)
+    _drop_pending_approval(variation)
     variation.status, variation.open_for_case, variation.ended_at = VariationStatus.WITHDRAWN, None, clock.now()
     variation.withdrawn_because = because.strip()
     variation.decision.set_aside(DecisionStatus.WITHDRAWN)
