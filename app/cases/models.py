@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, exists, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -336,6 +336,11 @@ class Condition(TimestampMixin, db.Model):
 
     remedy_for: Mapped[CaseVictim | None] = relationship()
     replaces: Mapped[Condition | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
+
+    @classmethod
+    def any_open(cls):
+        """SQL, correlated to the case: a condition in force with no outcome yet."""
+        return exists().where(cls.case_id == Case.id, cls.outcome.is_(None), cls.standing == Standing.CURRENT)
 
 
 class CautionDocument(db.Model):

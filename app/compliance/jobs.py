@@ -67,13 +67,8 @@ def _overdue(today: date):
                 Case.status == CaseStatus.ISSUED)
 
 
-def _open_condition():
-    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None),
-                         Condition.standing == Standing.CURRENT)
-
-
 def _deadline_passed(today: date):
-    return and_(Case.status == CaseStatus.ISSUED, Case.deadline < today, _open_condition())
+    return and_(Case.status == CaseStatus.ISSUED, Case.deadline < today, Condition.any_open())
 
 
 def _penalty_unpaid(today: date):

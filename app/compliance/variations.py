@@ -272,8 +272,8 @@ def sign(variation: Variation, *, signed_by_name: str, shown_hash: str, administ
     db.session.flush()
     db.session.expire(case, ["conditions"])
     if case.deadline != old_deadline:
-        for prefix in ("deadline", "officer-deadline"):  # the reminders of the old deadline
-            cancel_pending(key_prefix=f"{prefix}:{case.public_id}:{old_deadline.isoformat()}")
+        cancel_pending(key_prefix=tuple(f"{kind}:{case.public_id}:{old_deadline.isoformat()}"  # the old deadline's
+                                        for kind in ("deadline", "officer-deadline")))
     if case.deadline >= clock.today():
         clear_flags(case.id, kind=FlagKind.DEADLINE_PASSED, because="the deadline was varied")
     timeline(case, "conditions_varied", to=POLICE | OFFENDER | SCRUTINY, by=by, version=document.version,

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app import clock
 from app.auth.models import User
 from app.cases import packs
-from app.cases.models import Case, CaseStatus, Condition, Standing
+from app.cases.models import Case, CaseStatus, Condition
 from app.extensions import db
 from app.formats import time_of_day
 from app.jobs.registry import job
@@ -25,11 +25,6 @@ from app.people.models import Person
 from app.referrals.models import WORKING_STATUSES, Appointment, AppointmentStatus, Referral
 
 DAY = timedelta(days=1)
-
-
-def _open_conditions():
-    return exists().where(Condition.case_id == Case.id, Condition.outcome.is_(None),
-                         Condition.standing == Standing.CURRENT)
 
 
 def _live_appointments():
@@ -60,7 +55,7 @@ def deadline_reminders(today, t) -> list[dict]:
     rows = []
     cases = db.session.execute(select(Case, Person).join(Person, Person.id == Case.offender_id).where(
         Case.status == CaseStatus.ISSUED, Case.deadline > today,
-        Case.deadline <= today + max(t.deadline_days_before) * DAY, _open_conditions())).all()
+        Case.deadline <= today + max(t.deadline_days_before) * DAY, Condition.any_open())).all()
     for case, person in cases:
         medium = reminders.person_medium(person)
         for days in t.deadline_days_before:
@@ -80,7 +75,7 @@ def officer_deadlines(today, t) -> list[dict]:
     days = t.officer_deadline_days_before
     cases = db.session.execute(select(Case, User.email).join(User, User.id == Case.officer_id).where(
         Case.status == CaseStatus.ISSUED, Case.deadline >= today + (days - 1) * DAY,
-        Case.deadline <= today + days * DAY, _open_conditions())).all()
+        Case.deadline <= today + days * DAY, Condition.any_open())).all()
     rows = []
     for case, email in cases:
         rows += services.staff_rows(f"officer-deadline:{case.public_id}:{case.deadline.isoformat()}", case.officer_id,

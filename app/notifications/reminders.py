@@ -103,7 +103,7 @@ def booked(appointment, referral) -> int:
 
 def moved(appointment, referral, old_start: datetime) -> int:
     """Cancel the reminders of the old time, write the new time's, and tell the person."""
-    services.cancel_pending(appointment_id=appointment.id)
+    services.cancel_pending(appointments=[appointment.id])
     case = referral.case
     who = {"person": case.offender, "case": case, "service": referral.service}
     return services.write(appointment_rows(appointment, booked_at=clock.now(), **who)
@@ -111,7 +111,7 @@ def moved(appointment, referral, old_start: datetime) -> int:
 
 
 def cancelled(appointment, referral) -> int:
-    services.cancel_pending(appointment_id=appointment.id)
+    services.cancel_pending(appointments=[appointment.id])
     case = referral.case
     return services.write(change_row(appointment, person=case.offender, case=case, service=referral.service,
                                      change="cancelled", old_start=appointment.starts_at))
@@ -124,10 +124,10 @@ REMINDERS = ("reminder:", "deadline:", "officer-deadline:", "outcome-due:")
 
 def service_ended(referral) -> int:
     """The end-of-service report: no more reminders of the referral's appointments still booked."""
-    return services.cancel_pending(appointment_ids=select(Appointment.id).where(Appointment.referral_id == referral.id),
-                                   key_prefixes=REMINDERS)
+    return services.cancel_pending(appointments=select(Appointment.id).where(Appointment.referral_id == referral.id),
+                                   key_prefix=REMINDERS)
 
 
 def case_ended(case) -> int:
     """Completed, or ended for non-compliance: the person is not reminded of anything more."""
-    return services.cancel_pending(case_id=case.id, key_prefixes=REMINDERS)
+    return services.cancel_pending(case_id=case.id, key_prefix=REMINDERS)

@@ -54,21 +54,19 @@ def write(rows: list[dict]) -> int:
     return written
 
 
-def cancel_pending(*, appointment_id: int | None = None, key_prefix: str | None = None, case_id: int | None = None,
-                   key_prefixes: tuple[str, ...] = (), appointment_ids=None) -> int:
-    """Cancel what has not gone yet: an appointment's reminders when it moves or is cancelled (or `appointment_ids`,
-    a query of several); a case's reminders (`key_prefixes`) when it ends."""
+def cancel_pending(*, appointments=None, case_id: int | None = None,
+                   key_prefix: str | tuple[str, ...] | None = None) -> int:
+    """Cancel what has not gone yet and matches every criterion given: `appointments` (ids, or a query of them)
+    when they move, are cancelled or their service ends; a case's; keys starting with `key_prefix` (one, or any of
+    several)."""
     query = update(Notification).where(Notification.status == NotificationStatus.PENDING)
-    if appointment_id is not None:
-        query = query.where(Notification.appointment_id == appointment_id)
-    if appointment_ids is not None:
-        query = query.where(Notification.appointment_id.in_(appointment_ids))
+    if appointments is not None:
+        query = query.where(Notification.appointment_id.in_(appointments))
     if case_id is not None:
         query = query.where(Notification.case_id == case_id)
     if key_prefix is not None:
-        query = query.where(Notification.key.startswith(key_prefix, autoescape=True))
-    if key_prefixes:
-        query = query.where(or_(*(Notification.key.startswith(p, autoescape=True) for p in key_prefixes)))
+        prefixes = (key_prefix,) if isinstance(key_prefix, str) else key_prefix
+        query = query.where(or_(*(Notification.key.startswith(p, autoescape=True) for p in prefixes)))
     result = db.session.execute(query.values(status=NotificationStatus.CANCELLED, last_error="no longer needed")
                                 .execution_options(synchronize_session="fetch"))
     return result.rowcount
