@@ -155,7 +155,8 @@ def _disposal(r: _Reader, key: str, raw) -> DisposalType:
     if "financial_penalty" in decisions:  # the amount and the time to pay: null until regulations set them
         raw_penalty = g(after, "financial_penalty", dict, where=after_where)
         at = f"{after_where}financial_penalty."
-        penalty = PenaltyRule(*(r.positive(raw_penalty, name, at) for name in ("maximum_pounds", "days_to_pay")))
+        penalty = PenaltyRule(*(r.positive(raw_penalty, name, at) for name in ("maximum_pounds", "days_to_pay")),
+                              registrable_as=r.text(raw_penalty, "registrable_as", at))
     for flag in set(guidance) - set(OFFENCE_FLAGS):
         r.fail(f"{where}guidance.{flag}", f"must be one of {', '.join(OFFENCE_FLAGS)}")
     return DisposalType(

@@ -71,6 +71,7 @@ class PenaltyRule:
 
     maximum_pounds: int | None
     days_to_pay: int | None
+    registrable_as: str  # what the registration certificate says of it, unpaid
 
     @property
     def available(self) -> bool:

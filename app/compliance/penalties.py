@@ -117,7 +117,7 @@ class Registration:
     imposed_on: date
     due_on: date
     local_justice_area: str
-    registrable: str = "Registrable as a fine (Police, Crime, Sentencing and Courts Act 2022, Part 6)"
+    registrable: str  # the pack's words
 
     def row(self) -> dict[str, str]:
         """The CSV row: plain values, dates as YYYY-MM-DD; a value a spreadsheet would run as a formula starts with
@@ -137,4 +137,5 @@ def registration(penalty: FinancialPenalty) -> Registration:
     person = penalty.case.offender
     address = " ".join(" ".join((person.address or "", person.postcode or "")).split())
     return Registration(penalty.case.reference, person.full_name, person.date_of_birth, address,
-                        penalty.amount_pounds, penalty.imposed_on, penalty.due_on, penalty.local_justice_area or "")
+                        penalty.amount_pounds, penalty.imposed_on, penalty.due_on, penalty.local_justice_area or "",
+                        disposal_of(penalty.case).penalty.registrable_as)

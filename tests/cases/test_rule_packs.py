@@ -204,3 +204,25 @@ def test_malformed_operational_config_stops_start_up_with_one_line(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Resolve cannot start: config/attendance.yaml is not valid:")
     assert "is missing 'can_count'" in lines[0]
+
+
+def test_a_penalty_decision_needs_its_figures_and_the_words_for_its_registration(tmp_path):
+    """A disposal whose decisions include a financial penalty says its most and days to pay (null: not offered)
+    and what its registration certificate says; a pack that leaves one out is refused naming it."""
+    source = RULES_DIR / "pcsc_2022" / "2026.1.yaml"
+    folder = tmp_path / "pcsc_2022"
+    folder.mkdir()
+    shipped = load_pack(source).disposal("community_caution").penalty
+    assert (shipped.maximum_pounds, shipped.days_to_pay, shipped.available) == (None, None, False)
+    assert shipped.registrable_as.startswith("Registrable as a fine")
+    for field, value, message in (("registrable_as", None, "registrable_as: is missing"),
+                                  ("days_to_pay", 0, "days_to_pay: must be more than 0")):
+        data = yaml.safe_load(source.read_text())
+        penalty = data["disposal_types"]["community_caution"]["non_compliance"]["financial_penalty"]
+        if value is None:
+            penalty.pop(field)
+        else:
+            penalty[field] = value
+        (folder / "2026.1.yaml").write_text(yaml.safe_dump(data))
+        with pytest.raises(RulePackError, match=f"non_compliance.financial_penalty.{message}"):
+            load_pack(folder / "2026.1.yaml")
