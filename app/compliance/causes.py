@@ -42,9 +42,14 @@ def referral_ended(referral) -> None:
 def condition_recorded(case, condition) -> None:
     """A condition with an outcome (by the provider's report or the officer's record) is not overdue, and the
     deadline may no longer have conditions open."""
-    clear_flags(key=f"{FlagKind.CONDITION_OVERDUE.value}:{condition.public_id}", because="the condition is done")
+    no_longer_overdue(condition, because="the condition is done")
     if all(c.outcome is not None for c in case.conditions):
         clear_flags(case.id, kind=FlagKind.DEADLINE_PASSED, because="every condition is done")
+
+
+def no_longer_overdue(condition, *, because: str) -> None:
+    """Done, or ended by a signed variation: the condition's overdue flag has lost its cause."""
+    clear_flags(key=f"{FlagKind.CONDITION_OVERDUE.value}:{condition.public_id}", because=because)
 
 
 def case_left_issue(case) -> None:

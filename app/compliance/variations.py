@@ -23,6 +23,7 @@ from app.cases.models import Approval, ApprovalStatus, Case, CaseStatus, Caution
 from app.cases.packs import pack_of
 from app.cases.readiness import DEADLINE_EXTENSION
 from app.cases.services import check_rank
+from app.compliance import causes
 from app.compliance import facts as decision_facts
 from app.compliance.models import (
     ComplianceDecision,
@@ -104,10 +105,12 @@ def _unchangeable(condition: Condition) -> None:
         raise InvalidTransition("This condition is done, so it stays as it is.")
 
 
-def check(variation: Variation, values: dict, condition: Condition | None = None) -> None:
+def check(variation: Variation, values: dict, condition: Condition | None = None,
+          proposed: list[Condition] | None = None) -> None:
     """The rules for one condition added or changed, among the conditions as varied; writes nothing."""
-    replacing = proposal_for(variation, condition) or condition if condition is not None else None
-    check_condition(variation.case, values, replacing, among=conditions_after(variation),
+    proposed = proposals(variation) if proposed is None else proposed
+    replacing = (proposal_for(variation, condition, proposed) or condition) if condition is not None else None
+    check_condition(variation.case, values, replacing, among=conditions_after(variation, proposed),
                     deadline=variation.deadline)
 
 
@@ -135,8 +138,9 @@ def change(variation: Variation, condition: Condition, values: dict, *, by) -> C
     signed, so it is changed as it stands."""
     _open(variation)
     _unchangeable(condition)
-    check(variation, values, condition)
-    proposal = proposal_for(variation, condition)
+    proposed = proposals(variation)
+    check(variation, values, condition, proposed)
+    proposal = proposal_for(variation, condition, proposed)
     if proposal is None:
         proposal = Condition(case_id=variation.case_id, standing=Standing.PROPOSED, variation_id=variation.id,
                              replaces_id=condition.id)
@@ -265,7 +269,7 @@ def sign(variation: Variation, *, signed_by_name: str, shown_hash: str, administ
                                .values(condition_id=proposal.id))
     for condition in ended:
         condition.standing = Standing.ENDED
-        clear_flags(key=f"{FlagKind.CONDITION_OVERDUE.value}:{condition.public_id}", because="the condition was varied")
+        causes.no_longer_overdue(condition, because="the condition was varied")
     old_deadline = case.deadline
     case.deadline, case.deadline_extension_reason = variation.deadline, variation.extension_reason
     variation.status, variation.open_for_case, variation.ended_at = VariationStatus.SIGNED, None, now
